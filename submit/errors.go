@@ -1,0 +1,45 @@
+package submit
+
+import (
+	"errors"
+
+	"github.com/scangate/gateway/smtpauth"
+)
+
+// Error is the failure of one step of a session.
+type Error struct {
+	// Op is the step: connect, TLS, greeting, EHLO, HELO, STARTTLS, AUTH, MAIL, RCPT, DATA, QUIT.
+	Op string
+	// Reply is the server's reply, nil when the step failed without one.
+	Reply *smtpauth.Reply
+	// Temp reports whether a later attempt may succeed without any change.
+	Temp bool
+	Err  error
+}
+
+func (e *Error) Error() string {
+	s := "submit: " + e.Op
+	if e.Reply != nil {
+		s += ": " + e.Reply.String()
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Temporary reports whether a later attempt may succeed without any change of settings.
+func (e *Error) Temporary() bool { return e.Temp }
+
+// replyError wraps an unexpected reply. RFC 5321 §4.2.1: 4xx may succeed later, 5xx will not.
+func replyError(op string, rep *smtpauth.Reply) *Error {
+	return &Error{Op: op, Reply: rep, Temp: rep.Class() == 4}
+}
+
+// IsTemporary reports whether err says a later attempt may succeed unchanged.
+func IsTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}

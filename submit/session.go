@@ -1,0 +1,509 @@
+package submit
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scangate/gateway/smtpauth"
+)
+
+// Security says how the connection to the server is protected.
+type Security int
+
+const (
+	// StartTLS connects in clear (port 587) and upgrades with STARTTLS before anything else.
+	StartTLS Security = iota
+	// ImplicitTLS starts TLS as soon as the TCP connection is up (port 465, RFC 8314).
+	ImplicitTLS
+)
+
+// ParseSecurity reads "starttls" or "tls".
+func ParseSecurity(s string) (Security, error) {
+	switch strings.ToLower(s) {
+	case "starttls":
+		return StartTLS, nil
+	case "tls", "ssl", "implicit":
+		return ImplicitTLS, nil
+	}
+	return 0, fmt.Errorf("submit: unknown security %q (want starttls or tls)", s)
+}
+
+func (s Security) String() string {
+	if s == ImplicitTLS {
+		return "tls"
+	}
+	return "starttls"
+}
+
+// Account says where and as whom the gateway submits mail.
+type Account struct {
+	// Server is host:port. The host is also the name the certificate must carry.
+	Server   string
+	Security Security
+	// User and Password authenticate the session. An empty User submits without AUTH.
+	User     string
+	Password string
+	// Mechanisms overrides the SASL mechanism preference (smtpauth.DefaultPreference).
+	Mechanisms []string
+	// RootCAs verifies the server certificate; nil means the system roots.
+	RootCAs *x509.CertPool
+	// HelloName is the name sent with EHLO; empty means "localhost".
+	HelloName string
+	// AllowInsecureAuth lets credentials go over a connection without verified TLS. Lab use only.
+	AllowInsecureAuth bool
+}
+
+// Timeouts bound each step. RFC 5321 §4.5.3.2 asks for per-command timeouts, with these minimums for the
+// waits on the server; the zero value of a field means its default.
+type Timeouts struct {
+	// Connect bounds the TCP connection and the TLS handshake.
+	Connect time.Duration
+	// Command bounds the wait for each reply (greeting, EHLO, AUTH, MAIL, RCPT, ...).
+	Command time.Duration
+	// DataBlock bounds each write of the message body.
+	DataBlock time.Duration
+	// DataEnd bounds the wait for the reply after the final ".".
+	DataEnd time.Duration
+}
+
+// Default timeouts.
+const (
+	// DefaultConnectTimeout bounds the TCP connection and the TLS handshake.
+	DefaultConnectTimeout = 30 * time.Second
+	// DefaultCommandTimeout bounds the wait for a reply: RFC 5321 asks for 5 minutes for the greeting, MAIL and
+	// RCPT.
+	DefaultCommandTimeout = 5 * time.Minute
+	// DefaultDataBlockTimeout bounds the write of one block of the body (RFC 5321: 3 minutes).
+	DefaultDataBlockTimeout = 3 * time.Minute
+	// DefaultDataEndTimeout bounds the wait for the reply to the final "." (RFC 5321: 10 minutes).
+	DefaultDataEndTimeout = 10 * time.Minute
+)
+
+func (t Timeouts) withDefaults() Timeouts {
+	if t.Connect == 0 {
+		t.Connect = DefaultConnectTimeout
+	}
+	if t.Command == 0 {
+		t.Command = DefaultCommandTimeout
+	}
+	if t.DataBlock == 0 {
+		t.DataBlock = DefaultDataBlockTimeout
+	}
+	if t.DataEnd == 0 {
+		t.DataEnd = DefaultDataEndTimeout
+	}
+	return t
+}
+
+// Options are the knobs of a session that are not part of the account.
+type Options struct {
+	Timeouts Timeouts
+	// Trace receives the wire transcript, one line at a time ("C: EHLO gw", "S: 250 ok"), with credentials
+	// replaced by "[credentials redacted]". Nil means no transcript.
+	Trace func(line string)
+}
+
+// Session is one SMTP connection, ready to submit messages once Dial returns.
+type Session struct {
+	acct     Account
+	opts     Options
+	host     string
+	conn     net.Conn
+	r        *smtpauth.Reader
+	w        *bufio.Writer
+	ext      map[string]string // EHLO keywords (upper case) and their parameters
+	esmtp    bool
+	tlsState *tls.ConnectionState
+	authMech string
+	broken   error // set when the session can no longer be used
+}
+
+// Dial connects to the account's server and readies a session: greeting, EHLO, TLS, EHLO again, AUTH.
+// ctx bounds the TCP connection; every step after it has its own timeout.
+func Dial(ctx context.Context, acct Account, opts Options) (*Session, error) {
+	opts.Timeouts = opts.Timeouts.withDefaults()
+	host, _, err := net.SplitHostPort(acct.Server)
+	if err != nil {
+		return nil, &Error{Op: "connect", Err: fmt.Errorf("server %q: %w", acct.Server, err)}
+	}
+	s := &Session{acct: acct, opts: opts, host: host}
+	d := net.Dialer{Timeout: opts.Timeouts.Connect}
+	conn, err := d.DialContext(ctx, "tcp", acct.Server)
+	if err != nil {
+		return nil, &Error{Op: "connect", Temp: true, Err: err}
+	}
+	s.setConn(conn)
+	if err := s.open(ctx); err != nil {
+		s.conn.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Session) setConn(c net.Conn) {
+	s.conn = c
+	s.r = smtpauth.NewReader(c)
+	if s.opts.Trace != nil {
+		s.r.SetTrace(func(line string) { s.opts.Trace("S: " + line) })
+	}
+	s.w = bufio.NewWriter(c)
+}
+
+func (s *Session) open(ctx context.Context) error {
+	if s.acct.Security == ImplicitTLS {
+		if err := s.handshake(ctx); err != nil {
+			return err
+		}
+	}
+	rep, err := s.read("greeting", s.opts.Timeouts.Command)
+	if err != nil {
+		return err
+	}
+	if rep.Code != 220 {
+		return replyError("greeting", rep)
+	}
+	if err := s.hello(); err != nil {
+		return err
+	}
+	if s.acct.Security == StartTLS {
+		if err := s.startTLS(ctx); err != nil {
+			return err
+		}
+	}
+	if s.acct.User != "" {
+		return s.auth()
+	}
+	return nil
+}
+
+// hello sends EHLO, or HELO if the server does not know EHLO, and records the extensions.
+func (s *Session) hello() error {
+	name := s.acct.HelloName
+	if name == "" {
+		name = "localhost"
+	}
+	s.ext, s.esmtp = nil, false
+	rep, err := s.cmd("EHLO", "EHLO "+name)
+	if err != nil {
+		return err
+	}
+	if rep.Code == 250 {
+		s.esmtp = true
+		s.ext = make(map[string]string)
+		for _, l := range rep.Lines[1:] {
+			k, v, _ := strings.Cut(l, " ")
+			s.ext[strings.ToUpper(k)] = v
+		}
+		return nil
+	}
+	if rep.Class() != 5 {
+		return replyError("EHLO", rep)
+	}
+	rep, err = s.cmd("HELO", "HELO "+name)
+	if err != nil {
+		return err
+	}
+	if rep.Code != 250 {
+		return replyError("HELO", rep)
+	}
+	return nil
+}
+
+// Extension reports whether the server advertised an EHLO keyword (case-insensitive), and its parameters.
+func (s *Session) Extension(name string) (bool, string) {
+	v, ok := s.ext[strings.ToUpper(name)]
+	return ok, v
+}
+
+// startTLS upgrades the connection. A server that does not offer STARTTLS or refuses it ends the session here,
+// before any credential or message is sent.
+func (s *Session) startTLS(ctx context.Context) error {
+	if ok, _ := s.Extension("STARTTLS"); !ok {
+		s.quit()
+		return &Error{Op: "STARTTLS", Temp: true, Err: ErrNoStartTLS}
+	}
+	rep, err := s.cmd("STARTTLS", "STARTTLS")
+	if err != nil {
+		return err
+	}
+	if rep.Code != 220 {
+		s.quit()
+		return replyError("STARTTLS", rep)
+	}
+	if err := s.handshake(ctx); err != nil {
+		return err
+	}
+	// RFC 3207 §4.2: forget everything learned before TLS and ask again.
+	return s.hello()
+}
+
+// ErrNoStartTLS means the server did not offer STARTTLS although the account requires it.
+var ErrNoStartTLS = errors.New("the server does not offer STARTTLS")
+
+// ErrCertificate is wrapped by errors about a server certificate that does not verify.
+var ErrCertificate = errors.New("the server certificate is not valid")
+
+func (s *Session) handshake(ctx context.Context) error {
+	cfg := &tls.Config{
+		ServerName: s.host,
+		RootCAs:    s.acct.RootCAs,
+		MinVersion: tls.VersionTLS12,
+	}
+	tc := tls.Client(s.conn, cfg)
+	hctx, cancel := context.WithTimeout(ctx, s.opts.Timeouts.Connect)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		var certErr *tls.CertificateVerificationError
+		if errors.As(err, &certErr) {
+			return &Error{Op: "TLS", Err: fmt.Errorf("%w: %w", ErrCertificate, certErr.Err)}
+		}
+		// A handshake I/O failure may be passing; a protocol failure (no common version) is not.
+		var netErr net.Error
+		return &Error{Op: "TLS", Temp: errors.As(err, &netErr) || errors.Is(err, io.EOF), Err: err}
+	}
+	st := tc.ConnectionState()
+	s.tlsState = &st
+	s.setConn(tc)
+	return nil
+}
+
+// TLS returns the state of the TLS connection, or nil before TLS.
+func (s *Session) TLS() *tls.ConnectionState { return s.tlsState }
+
+// Mechanism returns the SASL mechanism the session authenticated with, or "".
+func (s *Session) Mechanism() string { return s.authMech }
+
+func (s *Session) auth() error {
+	if s.tlsState == nil && !s.acct.AllowInsecureAuth {
+		// Unreachable with StartTLS or ImplicitTLS, kept as the last guard before credentials are sent.
+		return &Error{Op: "AUTH", Err: errors.New("refusing to send credentials without TLS")}
+	}
+	ok, mechs := s.Extension("AUTH")
+	if !ok {
+		s.quit()
+		return &Error{Op: "AUTH", Err: &smtpauth.Error{Kind: smtpauth.Unsupported,
+			Err: errors.New("the server does not offer AUTH")}}
+	}
+	name, m, err := smtpauth.Select(strings.Fields(mechs), s.acct.Mechanisms,
+		smtpauth.Credentials{User: s.acct.User, Password: s.acct.Password})
+	if err != nil {
+		s.quit()
+		return &Error{Op: "AUTH", Err: err}
+	}
+	if err := smtpauth.Auth(s.lineConn(), m); err != nil {
+		var ae *smtpauth.Error
+		temp := errors.As(err, &ae) && ae.Temporary()
+		if !temp && !errors.Is(err, smtpauth.ErrProtocol) {
+			s.quit() // the session is still in step: end it politely
+		}
+		return &Error{Op: "AUTH", Temp: temp, Err: err}
+	}
+	s.authMech = name
+	return nil
+}
+
+// authConn adapts the session to smtpauth.Conn: each reply has its own absolute deadline.
+type authConn struct{ s *Session }
+
+func (s *Session) lineConn() smtpauth.Conn { return authConn{s} }
+
+func (a authConn) WriteLine(line string, secret bool) error {
+	return a.s.writeLine(line, secret)
+}
+
+func (a authConn) ReadReply() (*smtpauth.Reply, error) {
+	a.s.conn.SetReadDeadline(time.Now().Add(a.s.opts.Timeouts.Command))
+	return a.s.r.ReadReply()
+}
+
+// writeLine sends one command line under the command deadline.
+func (s *Session) writeLine(line string, secret bool) error {
+	if s.opts.Trace != nil {
+		s.opts.Trace("C: " + redact(line, secret))
+	}
+	s.conn.SetWriteDeadline(time.Now().Add(s.opts.Timeouts.Command))
+	if _, err := s.w.WriteString(line + "\r\n"); err != nil {
+		return err
+	}
+	return s.w.Flush()
+}
+
+// redact hides the credentials of a line marked secret, keeping "AUTH <MECH>" readable.
+func redact(line string, secret bool) string {
+	if !secret {
+		return line
+	}
+	if f := strings.Fields(line); len(f) == 3 && strings.EqualFold(f[0], "AUTH") {
+		return f[0] + " " + f[1] + " [credentials redacted]"
+	}
+	return "[credentials redacted]"
+}
+
+// read waits for one reply under timeout d.
+func (s *Session) read(op string, d time.Duration) (*smtpauth.Reply, error) {
+	s.conn.SetReadDeadline(time.Now().Add(d))
+	rep, err := s.r.ReadReply()
+	if err != nil {
+		s.broken = err
+		return nil, &Error{Op: op, Temp: !errors.Is(err, smtpauth.ErrMalformedReply), Err: err}
+	}
+	return rep, nil
+}
+
+// cmd sends one command and reads its reply.
+func (s *Session) cmd(op, line string) (*smtpauth.Reply, error) {
+	if s.broken != nil {
+		return nil, &Error{Op: op, Temp: true, Err: fmt.Errorf("session unusable: %w", s.broken)}
+	}
+	if err := s.writeLine(line, false); err != nil {
+		s.broken = err
+		return nil, &Error{Op: op, Temp: true, Err: err}
+	}
+	return s.read(op, s.opts.Timeouts.Command)
+}
+
+// Envelope is the SMTP envelope of one message.
+type Envelope struct {
+	From string   // the sender's address (addr-spec, without angle brackets)
+	To   []string // the recipients' addresses
+	// Size is the message size in octets, sent as SIZE= when the server advertises SIZE; 0 means unknown.
+	Size int64
+}
+
+// RcptError is one recipient the server refused while others were accepted.
+type RcptError struct {
+	Addr string
+	Err  *Error
+}
+
+// Send submits one message: MAIL, RCPT for each recipient, DATA with body (dot-stuffed here; body must use
+// CRLF line ends). It returns the recipients the server refused when at least one was accepted; when all are
+// refused or any other step fails it returns an error and resets the transaction so the session can go on.
+func (s *Session) Send(env Envelope, body io.Reader) ([]RcptError, error) {
+	if ok, max := s.Extension("SIZE"); ok && env.Size > 0 {
+		if limit, err := strconv.ParseInt(max, 10, 64); err == nil && limit > 0 && env.Size > limit {
+			return nil, &Error{Op: "MAIL", Err: fmt.Errorf("%w: %d octets, the server accepts %d", ErrTooLarge, env.Size, limit)}
+		}
+	}
+	mail := "MAIL FROM:<" + env.From + ">"
+	if ok, _ := s.Extension("SIZE"); ok && env.Size > 0 {
+		mail += " SIZE=" + strconv.FormatInt(env.Size, 10)
+	}
+	rep, err := s.cmd("MAIL", mail)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Code != 250 {
+		s.reset()
+		return nil, replyError("MAIL", rep)
+	}
+	var refused []RcptError
+	for _, to := range env.To {
+		rep, err := s.cmd("RCPT", "RCPT TO:<"+to+">")
+		if err != nil {
+			return nil, err
+		}
+		if rep.Code != 250 && rep.Code != 251 {
+			refused = append(refused, RcptError{Addr: to, Err: replyError("RCPT", rep)})
+		}
+	}
+	if len(refused) == len(env.To) {
+		s.reset()
+		if len(refused) == 1 {
+			return nil, refused[0].Err
+		}
+		return refused, &Error{Op: "RCPT", Temp: allTemporary(refused), Err: errors.New("every recipient was refused")}
+	}
+	rep, err = s.cmd("DATA", "DATA")
+	if err != nil {
+		return nil, err
+	}
+	if rep.Code != 354 {
+		s.reset()
+		return nil, replyError("DATA", rep)
+	}
+	if err := s.writeBody(body); err != nil {
+		s.broken = err
+		return nil, &Error{Op: "DATA", Temp: true, Err: err}
+	}
+	rep, err = s.read("DATA", s.opts.Timeouts.DataEnd)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Code != 250 {
+		return nil, replyError("DATA", rep)
+	}
+	return refused, nil
+}
+
+// ErrTooLarge means the message is larger than the server accepts.
+var ErrTooLarge = errors.New("message too large")
+
+func allTemporary(r []RcptError) bool {
+	for _, e := range r {
+		if !e.Err.Temp {
+			return false
+		}
+	}
+	return true
+}
+
+// writeBody copies the message through a dot-stuffing writer, renewing the write deadline for every block.
+func (s *Session) writeBody(body io.Reader) error {
+	dw := textproto.NewWriter(bufio.NewWriter(&deadlineWriter{s.conn, s.opts.Timeouts.DataBlock})).DotWriter()
+	if _, err := io.Copy(dw, body); err != nil {
+		dw.Close()
+		return err
+	}
+	if s.opts.Trace != nil {
+		s.opts.Trace("C: [message body]")
+		s.opts.Trace("C: .")
+	}
+	return dw.Close()
+}
+
+type deadlineWriter struct {
+	c net.Conn
+	d time.Duration
+}
+
+func (w *deadlineWriter) Write(p []byte) (int, error) {
+	w.c.SetWriteDeadline(time.Now().Add(w.d))
+	return w.c.Write(p)
+}
+
+// reset abandons the current transaction (RSET), ignoring the outcome: a failure shows on the next command.
+func (s *Session) reset() { s.cmd("RSET", "RSET") }
+
+// Quit ends the session politely and closes the connection.
+func (s *Session) Quit() error {
+	err := s.quit()
+	if cerr := s.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (s *Session) quit() error {
+	rep, err := s.cmd("QUIT", "QUIT")
+	if err != nil {
+		return err
+	}
+	if rep.Code != 221 {
+		return replyError("QUIT", rep)
+	}
+	return nil
+}
+
+// Close drops the connection without QUIT.
+func (s *Session) Close() error { return s.conn.Close() }
