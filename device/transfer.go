@@ -1,0 +1,135 @@
+package device
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DefaultTimeout is the idle timeout of a transfer when Options.Timeout is
+// zero: how long the peer may stay silent before the transfer fails. It
+// also bounds how long a receiver waits for the machine to begin.
+const DefaultTimeout = 10 * time.Second
+
+// DefaultRetries is how many damaged blocks or refused replies in a row a
+// transfer tolerates when Options.Retries is zero.
+const DefaultRetries = 10
+
+// Options tune a Receiver or Sender.
+type Options struct {
+	// Timeout is the idle timeout: when the peer has sent nothing for this
+	// long the transfer fails with an error wrapping ErrTimeout. Zero means
+	// DefaultTimeout.
+	Timeout time.Duration
+	// Retries bounds the damaged blocks or negative replies in a row before
+	// the transfer fails with ErrDamaged. Zero means DefaultRetries.
+	Retries int
+	// Progress, if set, is called from the transfer's goroutine at the start
+	// of each file and after each block. It must return quickly.
+	Progress func(Progress)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Retries <= 0 {
+		o.Retries = DefaultRetries
+	}
+	return o
+}
+
+func (o Options) report(p Progress) {
+	if o.Progress != nil {
+		o.Progress(p)
+	}
+}
+
+// Progress reports how far a transfer has come.
+type Progress struct {
+	File  string // cleaned name of the current file (see CleanName)
+	Index int    // position of the file in the batch, from 0
+	Bytes int64  // bytes of this file transferred so far
+	Total int64  // announced size of this file, -1 if unknown
+}
+
+// Receiver takes in one batch of files from the peer, which it asks to
+// start sending (the gateway pulls). Files are committed to sink one by
+// one; on error, the files already committed are returned with the error
+// and the file in progress is aborted.
+type Receiver interface {
+	Receive(ctx context.Context, p Port, sink Sink) ([]File, error)
+}
+
+// Sender sends one batch of files once the peer asks for it. It serves the
+// simulated machine and tests.
+type Sender interface {
+	Send(ctx context.Context, p Port, files []SendFile) error
+}
+
+// SendFile is one file to send.
+type SendFile struct {
+	Name    string                        // name announced to the receiver
+	ModTime time.Time                     // zero if unknown
+	Size    int64                         // exact size in bytes, -1 if unknown
+	Open    func() (io.ReadCloser, error) // opens the contents
+}
+
+// BytesFile returns a SendFile whose contents are data.
+func BytesFile(name string, mod time.Time, data []byte) SendFile {
+	return SendFile{
+		Name:    name,
+		ModTime: mod,
+		Size:    int64(len(data)),
+		Open: func() (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(data)), nil
+		},
+	}
+}
+
+// protocols maps each protocol name to its constructors.
+var protocols = map[string]struct {
+	receiver func(Options) Receiver
+	sender   func(Options) Sender
+}{
+	"ymodem": {
+		receiver: func(o Options) Receiver { return newYmodemReceiver(o) },
+		sender:   func(o Options) Sender { return newYmodemSender(o) },
+	},
+}
+
+// Protocols lists the protocol names NewReceiver and NewSender accept.
+func Protocols() []string {
+	names := make([]string, 0, len(protocols))
+	for n := range protocols {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// NewReceiver returns a Receiver for the named protocol ("ymodem").
+func NewReceiver(protocol string, opts Options) (Receiver, error) {
+	p, ok := protocols[strings.ToLower(protocol)]
+	if !ok {
+		return nil, unknownProtocol(protocol)
+	}
+	return p.receiver(opts.withDefaults()), nil
+}
+
+// NewSender returns a Sender for the named protocol ("ymodem").
+func NewSender(protocol string, opts Options) (Sender, error) {
+	p, ok := protocols[strings.ToLower(protocol)]
+	if !ok {
+		return nil, unknownProtocol(protocol)
+	}
+	return p.sender(opts.withDefaults()), nil
+}
+
+func unknownProtocol(name string) error {
+	return fmt.Errorf("%w %q (known: %s)", ErrUnknownProtocol, name, strings.Join(Protocols(), ", "))
+}
