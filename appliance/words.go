@@ -1,0 +1,91 @@
+package appliance
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"github.com/scangate/gateway/device"
+	"github.com/scangate/gateway/document"
+	"github.com/scangate/gateway/smtpauth"
+	"github.com/scangate/gateway/submit"
+)
+
+// Explain puts a job's failure into plain words: short fits a 16-character LCD line, long is one sentence for
+// the journal, the log and the command line. Neither ever contains a credential (the errors don't).
+func Explain(err error) (short, long string) {
+	var se *submit.Error
+	isSubmit := errors.As(err, &se)
+	var ie *document.InputError
+	switch {
+	case err == nil:
+		return "Sent", "The mail was accepted by the server."
+	case errors.Is(err, context.Canceled):
+		return "Stopped", "Stopped with the Stop key."
+	case errors.Is(err, smtpauth.ErrCredentials):
+		return "Wrong password", "The mail server rejected the user name or password (" + reply(se) + "). Check them in the account settings."
+	case errors.Is(err, submit.ErrCertificate):
+		return "Server cert bad", "The mail server's certificate could not be verified, so nothing was sent: " + cause(err) + ". Check the server name, or give its CA in account.ca_file."
+	case errors.Is(err, submit.ErrNoStartTLS):
+		return "TLS refused", "The mail server does not offer STARTTLS, so the password was not sent. Check the port (587 for starttls, 465 for tls)."
+	case errors.Is(err, smtpauth.ErrEncryptionRequired):
+		return "TLS required", "The mail server wants encryption first (" + reply(se) + "). Check the security setting."
+	case errors.Is(err, smtpauth.ErrUnsupported), errors.Is(err, smtpauth.ErrTooWeak):
+		return "Login method", "The server offers no login method the gateway can use: " + cause(err) + "."
+	case errors.Is(err, smtpauth.ErrBadCredentials):
+		return "Check password", "The user name or password in the settings is empty or holds an invalid character."
+	case errors.Is(err, submit.ErrTooLarge):
+		return "Mail too large", "The mail is larger than the server accepts: " + cause(err) + "."
+	case isSubmit && se.Op == "connect":
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) {
+			return "Server unknown", "The mail server's name could not be resolved: " + cause(err) + ". Check account.server and the network."
+		}
+		return "Server down", "Cannot reach the mail server: " + cause(err) + "."
+	case isSubmit && se.Temp:
+		return "Server busy", "The mail server failed for now, try again later: " + cause(err) + "."
+	case isSubmit && se.Reply != nil:
+		return "Mail refused", "The mail server refused the mail at " + se.Op + ": " + se.Reply.String() + "."
+	case isSubmit:
+		return "Mail error", "Sending failed: " + cause(err) + "."
+	case errors.Is(err, device.ErrTimeout):
+		return "No scan waiting", "The machine did not answer. Check the cable, and that a scan is waiting on the machine."
+	case errors.Is(err, device.ErrCancelled):
+		return "Machine stopped", "The machine cancelled the transfer."
+	case errors.Is(err, device.ErrDamaged), errors.Is(err, device.ErrProtocol):
+		return "Line errors", "The transfer from the machine failed: " + cause(err) + ". Check the cable and the serial settings."
+	case errors.Is(err, ErrNothingScanned):
+		return "No scan waiting", "The machine had no document to send."
+	case errors.As(err, &ie):
+		return "Bad scan file", "A scanned file could not be read: " + cause(err) + "."
+	}
+	var pathErr interface{ Timeout() bool }
+	if errors.As(err, &pathErr) && pathErr.Timeout() {
+		return "Timed out", cause(err) + "."
+	}
+	return "Failed", cause(err) + "."
+}
+
+func reply(se *submit.Error) string {
+	if se == nil {
+		return "no reply"
+	}
+	var ae *smtpauth.Error
+	if errors.As(se, &ae) && ae.Reply != nil {
+		return ae.Reply.String()
+	}
+	if se.Reply != nil {
+		return se.Reply.String()
+	}
+	return "no reply"
+}
+
+// cause is the error's text; for a session step it is the step's own cause, without the "submit: STEP:"
+// prefix that means nothing to staff.
+func cause(err error) string {
+	var se *submit.Error
+	if errors.As(err, &se) && se.Err != nil {
+		return se.Err.Error()
+	}
+	return err.Error()
+}
