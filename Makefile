@@ -17,11 +17,11 @@ build:
 test: lint unit test32
 
 unit:
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(GO) test -race -count=1 -timeout 10m $(PKGS)
 
 # 32-bit (GOARCH=386) catches int-size assumptions; the race detector does not exist there.
 test32:
-	GOARCH=386 CGO_ENABLED=0 $(GO) test -count=1 -timeout 20m $(PKGS)
+	GOARCH=386 CGO_ENABLED=0 $(GO) test -count=1 -timeout 10m $(PKGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

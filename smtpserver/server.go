@@ -144,6 +144,9 @@ func (s *Server) Stats() (sessions, auths int) {
 // Close stops listening, drops open sessions and waits for the server to finish.
 func (s *Server) Close() error {
 	err := s.srv.Close()
+	// go-smtp closes only the listeners Serve has registered; a Close that comes before Serve has started
+	// would leave Serve blocked in Accept. Closing ours too ends Serve either way.
+	s.ln.Close()
 	<-s.done
 	if errors.Is(err, smtp.ErrServerClosed) {
 		err = nil

@@ -145,3 +145,16 @@ func TestImplicitTLS(t *testing.T) {
 		t.Fatalf("greeting %q, %v", l, err)
 	}
 }
+
+// Closing right after Start, before the serving goroutine has run, must not hang.
+func TestCloseRightAfterStart(t *testing.T) {
+	for i := 0; i < 200; i++ {
+		s, err := Start(Config{Addr: "127.0.0.1:0", Maildir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
