@@ -34,21 +34,38 @@ const (
 	MaxRounds = 4
 )
 
+// Detailer is implemented by mechanisms that learn why the server refused them (an OAuth error report, a
+// SCRAM "e=" attribute); the text goes into Error.Detail.
+type Detailer interface {
+	Detail() string
+}
+
 // Auth runs one AUTH exchange with mechanism m over c. It returns nil once the server has answered 235 and the
 // mechanism is satisfied, or an *Error saying why not. It never sends "*" except as the answer to a 334, and it
 // always reads the server's final reply before returning, so the session stays in step.
 func Auth(c Conn, m sasl.Client) error {
+	_, err := auth(c, m, false)
+	return err
+}
+
+// auth runs the exchange; noIR holds the initial response back until the first 334. It reports whether an
+// initial response went with the AUTH command.
+func auth(c Conn, m sasl.Client, noIR bool) (irSent bool, err error) {
 	mech, ir, err := m.Start()
 	if err != nil {
-		return &Error{Kind: Unsupported, Mechanism: mech, Err: err}
+		return false, &Error{Kind: Unsupported, Mechanism: mech, Err: err}
 	}
 	fail := func(kind Kind, rep *Reply, err error) error {
-		return &Error{Kind: kind, Mechanism: mech, Reply: rep, Err: err}
+		e := &Error{Kind: kind, Mechanism: mech, Reply: rep, Err: err}
+		if d, ok := m.(Detailer); ok {
+			e.Detail = d.Detail()
+		}
+		return e
 	}
 
 	cmd := "AUTH " + mech
 	pending := ir // an initial response still to be sent as the answer to the first 334
-	if ir != nil {
+	if ir != nil && !noIR {
 		arg := "="
 		if len(ir) > 0 {
 			arg = base64.StdEncoding.EncodeToString(ir)
@@ -56,46 +73,47 @@ func Auth(c Conn, m sasl.Client) error {
 		if len(cmd)+1+len(arg)+2 <= MaxCommandLine {
 			cmd += " " + arg
 			pending = nil
+			irSent = true
 		}
 	}
-	if err := c.WriteLine(cmd, len(cmd) > len("AUTH ")+len(mech)); err != nil {
-		return fail(Temporary, nil, err)
+	if err := c.WriteLine(cmd, irSent); err != nil {
+		return irSent, fail(Temporary, nil, err)
 	}
 
 	for round := 0; ; round++ {
 		rep, err := c.ReadReply()
 		if err != nil {
 			if errors.Is(err, ErrMalformedReply) {
-				return fail(Protocol, nil, err)
+				return irSent, fail(Protocol, nil, err)
 			}
-			return fail(Temporary, nil, err)
+			return irSent, fail(Temporary, nil, err)
 		}
 		switch {
 		case rep.Code == 235:
 			if v, ok := m.(Verifier); ok {
 				if err := v.Verify(); err != nil {
-					return fail(Protocol, rep, fmt.Errorf("server claimed success without proof: %w", err))
+					return irSent, fail(Protocol, rep, fmt.Errorf("server claimed success without proof: %w", err))
 				}
 			}
-			return nil
+			return irSent, nil
 		case rep.Code != 334:
 			if rep.Class() == 2 || rep.Class() == 3 {
-				return fail(Protocol, rep, errors.New("unexpected reply to AUTH"))
+				return irSent, fail(Protocol, rep, errors.New("unexpected reply to AUTH"))
 			}
-			return fail(Classify(rep), rep, nil)
+			return irSent, fail(Classify(rep), rep, nil)
 		}
 
 		// A 334 challenge.
 		resp, cause := answer(m, rep, round, &pending)
 		if cause != nil {
-			return cancel(c, mech, cause)
+			return irSent, cancel(c, mech, cause, m)
 		}
 		line := ""
 		if len(resp) > 0 {
 			line = base64.StdEncoding.EncodeToString(resp)
 		}
 		if err := c.WriteLine(line, true); err != nil {
-			return fail(Temporary, nil, err)
+			return irSent, fail(Temporary, nil, err)
 		}
 	}
 }
@@ -130,8 +148,11 @@ func answer(m sasl.Client, rep *Reply, round int, pending *[]byte) ([]byte, erro
 
 // cancel sends "*" in answer to a 334 and reads the one reply that follows (RFC 4954 §4: the server answers
 // 501). Whatever that reply says, the exchange has failed; a 235 here is not believed.
-func cancel(c Conn, mech string, cause error) error {
+func cancel(c Conn, mech string, cause error, m sasl.Client) error {
 	e := &Error{Kind: Cancelled, Mechanism: mech, Err: cause}
+	if d, ok := m.(Detailer); ok {
+		e.Detail = d.Detail()
+	}
 	if err := c.WriteLine("*", false); err != nil {
 		e.Kind, e.Err = Temporary, err
 		return e

@@ -85,6 +85,8 @@ type Error struct {
 	Reply *Reply
 	// Err is the underlying cause, if any (a network error, a mechanism's complaint about a challenge).
 	Err error
+	// Detail is what the mechanism learned of the refusal, e.g. "token refused: invalid_token".
+	Detail string
 }
 
 // Error formats the outcome; it never contains credentials.
@@ -96,6 +98,9 @@ func (e *Error) Error() string {
 	s += e.Kind.String()
 	if e.Reply != nil {
 		s += " (" + clip(e.Reply.String()) + ")"
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()

@@ -1,8 +1,10 @@
 package smtpauth
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-sasl"
@@ -12,55 +14,158 @@ import (
 type Credentials struct {
 	User     string
 	Password string
+	// Token is an OAuth 2.0 access token for XOAUTH2 and OAUTHBEARER.
+	Token string
+	// ClientCert reports that the TLS connection presented a client certificate, which EXTERNAL uses.
+	ClientCert bool
 }
 
-// DefaultPreference lists the mechanisms we speak, best first. PLAIN goes before LOGIN: both send the
-// password (only ever inside verified TLS), and LOGIN is the obsolete one.
-var DefaultPreference = []string{"PLAIN", "LOGIN"}
+// Channel describes the connection the exchange runs on, which decides what mechanisms may be used.
+type Channel struct {
+	// TLS is the state of the TLS connection; nil means no TLS.
+	TLS *tls.ConnectionState
+	// Verified reports that the server's certificate was verified (by a chain or by its pin) against the host
+	// name the account names.
+	Verified bool
+	// AllowInsecure lets credentials go over a connection without verified TLS (lab use only).
+	AllowInsecure bool
+}
 
-// ErrBadCredentials is returned for credentials that cannot be sent as they are (a NUL byte, an empty user).
+// protected reports whether credentials may cross this channel (house rule: none without verified TLS).
+func (ch Channel) protected() bool { return ch.TLS != nil && ch.Verified || ch.AllowInsecure }
+
+// Strength lists the mechanisms we speak, strongest first. It is the default preference (REQ-18, REQ-19),
+// and a 534 "mechanism too weak" retries only with a mechanism that comes earlier in it.
+var Strength = []string{
+	"EXTERNAL",           // a client certificate: nothing to steal
+	"SCRAM-SHA-256-PLUS", // mutual proof, bound to this TLS channel
+	"SCRAM-SHA-1-PLUS",   //
+	"SCRAM-SHA-256",      // mutual proof, the password never crosses the wire
+	"SCRAM-SHA-1",        //
+	"OAUTHBEARER",        // a bearer token, inside verified TLS
+	"XOAUTH2",            //
+	"CRAM-MD5",           // the password never crosses, but the server is not authenticated
+	"PLAIN",              // the password, inside verified TLS
+	"LOGIN",              // the same, obsolete
+}
+
+// DefaultPreference is the order mechanisms are tried in when the configuration names none.
+var DefaultPreference = Strength
+
+// Options tune the exchange.
+type Options struct {
+	// Prefer overrides DefaultPreference: only these mechanisms, in this order.
+	Prefer []string
+	// MaxIterations caps the SCRAM iteration count a server may ask for (a huge count is a denial of service
+	// on a small board); 0 means DefaultMaxIterations.
+	MaxIterations int
+	// PasswordTransition allows one PLAIN login over verified TLS when the server answers 432 (RFC 4954 §6).
+	PasswordTransition bool
+}
+
+// SCRAM iteration limits: RFC 7677 asks for at least 4096; more than the cap is refused rather than computed.
+const (
+	MinIterations        = 4096
+	DefaultMaxIterations = 100000
+)
+
+// ErrBadCredentials is returned for credentials that cannot be sent as they are (an empty user, a NUL byte).
 var ErrBadCredentials = errors.New("smtpauth: user name and password must not be empty or contain NUL bytes")
 
-// Select picks the first mechanism of prefer (DefaultPreference when empty) that the server advertised, and
-// returns its name and a client for it. Names match exactly, ignoring case (RFC 4954 §8): "PLAIN-CLIENTTOKEN" is not PLAIN.
-func Select(advertised, prefer []string, cred Credentials) (string, sasl.Client, error) {
-	if cred.User == "" || cred.Password == "" || strings.ContainsRune(cred.User, 0) || strings.ContainsRune(cred.Password, 0) {
+// Select picks the first mechanism of the preference list that the server advertised and that the channel and
+// the credentials allow, and returns its name and a client for it. Names match exactly, ignoring case (RFC 4954
+// §8): "PLAIN-CLIENTTOKEN" is not PLAIN.
+func Select(advertised []string, cred Credentials, ch Channel, o Options) (string, sasl.Client, error) {
+	if strings.ContainsRune(cred.User, 0) || strings.ContainsRune(cred.Password, 0) {
 		return "", nil, ErrBadCredentials
 	}
+	for _, name := range candidates(advertised, cred, ch, o) {
+		if c, err := newClient(name, advertised, cred, ch, o); err == nil {
+			return name, c, nil
+		}
+	}
+	prefer := o.Prefer
 	if len(prefer) == 0 {
 		prefer = DefaultPreference
 	}
+	return "", nil, &Error{Kind: Unsupported, Err: fmt.Errorf("the server offers %s; usable with these settings: %s",
+		listOrNone(advertised), listOrNone(usable(prefer, cred, ch)))}
+}
+
+// candidates returns the advertised mechanisms that may be used, best first.
+func candidates(advertised []string, cred Credentials, ch Channel, o Options) []string {
+	prefer := o.Prefer
+	if len(prefer) == 0 {
+		prefer = DefaultPreference
+	}
+	var out []string
 	for _, want := range prefer {
-		for _, have := range advertised {
-			if !strings.EqualFold(want, have) {
-				continue
-			}
-			name := strings.ToUpper(want)
-			if c := newClient(name, cred); c != nil {
-				return name, c, nil
-			}
+		name := strings.ToUpper(want)
+		if slices.Contains(out, name) || !offered(advertised, name) || !allowed(name, cred, ch) {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+func offered(advertised []string, name string) bool {
+	return slices.ContainsFunc(advertised, func(a string) bool { return strings.EqualFold(a, name) })
+}
+
+func usable(prefer []string, cred Credentials, ch Channel) []string {
+	var out []string
+	for _, p := range prefer {
+		if allowed(strings.ToUpper(p), cred, ch) {
+			out = append(out, strings.ToUpper(p))
 		}
 	}
-	return "", nil, &Error{Kind: Unsupported, Err: fmt.Errorf("the server offers %s, we speak %s",
-		listOrNone(advertised), strings.Join(prefer, ", "))}
+	return out
+}
+
+// allowed says whether the credentials and the channel permit a mechanism (REQ-14, REQ-15, REQ-16).
+func allowed(name string, cred Credentials, ch Channel) bool {
+	protected := ch.protected()
+	hasPassword := cred.User != "" && cred.Password != ""
+	switch name {
+	case "EXTERNAL":
+		return cred.ClientCert && ch.TLS != nil && ch.Verified
+	case "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS":
+		return hasPassword && protected && bindingOf(ch.TLS).IsSupported()
+	case "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN":
+		return hasPassword && protected
+	case "OAUTHBEARER", "XOAUTH2":
+		return cred.Token != "" && cred.User != "" && protected
+	}
+	return false
+}
+
+// newClient returns a client for an upper-case mechanism name.
+func newClient(name string, advertised []string, cred Credentials, ch Channel, o Options) (sasl.Client, error) {
+	switch name {
+	case "EXTERNAL":
+		return sasl.NewExternalClient(""), nil
+	case "PLAIN":
+		return sasl.NewPlainClient("", cred.User, cred.Password), nil
+	case "LOGIN":
+		return &loginClient{user: cred.User, password: cred.Password}, nil
+	case "CRAM-MD5":
+		return &cramMD5Client{user: cred.User, password: cred.Password}, nil
+	case "XOAUTH2":
+		return &xoauth2Client{user: cred.User, token: cred.Token}, nil
+	case "OAUTHBEARER":
+		return &oauthBearerClient{user: cred.User, token: cred.Token}, nil
+	case "SCRAM-SHA-256", "SCRAM-SHA-1", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS":
+		return newSCRAM(name, advertised, cred, ch, o)
+	}
+	return nil, fmt.Errorf("smtpauth: mechanism %s not spoken", name)
 }
 
 func listOrNone(l []string) string {
 	if len(l) == 0 {
-		return "no mechanism"
+		return "none"
 	}
 	return strings.Join(l, ", ")
-}
-
-// newClient returns a client for an upper-case mechanism name, or nil if we don't speak it.
-func newClient(name string, cred Credentials) sasl.Client {
-	switch name {
-	case "PLAIN":
-		return sasl.NewPlainClient("", cred.User, cred.Password)
-	case "LOGIN":
-		return &loginClient{user: cred.User, password: cred.Password}
-	}
-	return nil
 }
 
 // loginClient speaks the LOGIN mechanism the way real servers expect: no initial response, then the user name

@@ -1,35 +1,60 @@
 package smtpauth
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 )
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
+// verifiedTLS is a channel as the session hands it over after a verified TLS handshake, without channel
+// binding data (exporting it needs a real handshake: tests of -PLUS use tlsPair).
+var verifiedTLS = Channel{TLS: &tls.ConnectionState{Version: tls.VersionTLS12, HandshakeComplete: true}, Verified: true}
+
 func TestSelect(t *testing.T) {
-	cred := Credentials{User: "user", Password: "pass"}
+	pw := Credentials{User: "user", Password: "pass"}
+	tok := Credentials{User: "user", Token: "tok"}
+	both := Credentials{User: "user", Password: "pass", Token: "tok"}
+	cert := Credentials{ClientCert: true}
+	clear := Channel{}
 	tests := []struct {
 		name       string
-		advertised []string
+		advertised string
+		cred       Credentials
+		ch         Channel
 		prefer     []string
 		want       string // "" means no usable mechanism
 	}{
-		{"REQ-18/PLAIN before LOGIN", []string{"LOGIN", "PLAIN"}, nil, "PLAIN"},
-		{"REQ-13/LOGIN only (Exchange)", []string{"LOGIN"}, nil, "LOGIN"},
-		{"REQ-12/case-insensitive names", []string{"plain", "login"}, nil, "PLAIN"},
-		{"REQ-13/no prefix matches", []string{"PLAIN-CLIENTTOKEN", "XOAUTH"}, nil, ""},
-		{"nothing advertised", nil, nil, ""},
-		{"configured preference", []string{"PLAIN", "LOGIN"}, []string{"login"}, "LOGIN"},
-		{"configured mechanism we don't speak", []string{"GSSAPI"}, []string{"GSSAPI"}, ""},
+		{"REQ-18/PLAIN before LOGIN", "LOGIN PLAIN", pw, verifiedTLS, nil, "PLAIN"},
+		{"REQ-13/LOGIN only (Exchange)", "LOGIN", pw, verifiedTLS, nil, "LOGIN"},
+		{"REQ-12/case-insensitive names", "plain login", pw, verifiedTLS, nil, "PLAIN"},
+		{"REQ-13/no prefix matches", "PLAIN-CLIENTTOKEN XOAUTH", both, verifiedTLS, nil, ""},
+		{"REQ-19/SCRAM-SHA-256 before SCRAM-SHA-1 and PLAIN", "PLAIN SCRAM-SHA-1 SCRAM-SHA-256", pw, verifiedTLS, nil, "SCRAM-SHA-256"},
+		{"SCRAM-SHA-1 before CRAM-MD5", "CRAM-MD5 SCRAM-SHA-1 PLAIN", pw, verifiedTLS, nil, "SCRAM-SHA-1"},
+		{"CRAM-MD5 before PLAIN", "PLAIN CRAM-MD5 LOGIN", pw, verifiedTLS, nil, "CRAM-MD5"},
+		{"no -PLUS without channel binding data", "SCRAM-SHA-256-PLUS", pw, verifiedTLS, nil, ""},
+		{"token: OAUTHBEARER before XOAUTH2", "XOAUTH2 OAUTHBEARER PLAIN", tok, verifiedTLS, nil, "OAUTHBEARER"},
+		{"token: XOAUTH2 (Microsoft)", "LOGIN XOAUTH2", tok, verifiedTLS, nil, "XOAUTH2"},
+		{"REQ-07/no token for XOAUTH2", "XOAUTH2", pw, verifiedTLS, nil, ""},
+		{"token before password mechanisms", "PLAIN XOAUTH2", both, verifiedTLS, nil, "XOAUTH2"},
+		{"EXTERNAL with a client certificate", "PLAIN EXTERNAL", cert, verifiedTLS, nil, "EXTERNAL"},
+		{"no EXTERNAL without a certificate", "EXTERNAL", pw, verifiedTLS, nil, ""},
+		{"REQ-15/nothing in clear", "PLAIN LOGIN XOAUTH2 OAUTHBEARER CRAM-MD5 SCRAM-SHA-256", both, clear, nil, ""},
+		{"REQ-16/nothing over unverified TLS", "PLAIN LOGIN", pw, Channel{TLS: verifiedTLS.TLS}, nil, ""},
+		{"lab: insecure allowed explicitly", "PLAIN", pw, Channel{AllowInsecure: true}, nil, "PLAIN"},
+		{"nothing advertised", "", pw, verifiedTLS, nil, ""},
+		{"configured preference", "PLAIN LOGIN", pw, verifiedTLS, []string{"login"}, "LOGIN"},
+		{"configured mechanism we don't speak", "GSSAPI", pw, verifiedTLS, []string{"GSSAPI"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			name, c, err := Select(tt.advertised, tt.prefer, cred)
+			name, c, err := Select(strings.Fields(tt.advertised), tt.cred, tt.ch, Options{Prefer: tt.prefer})
 			if tt.want == "" {
 				if !errors.Is(err, ErrUnsupported) {
-					t.Fatalf("Select = %v, want unsupported", err)
+					t.Fatalf("Select = %s, %v; want unsupported", name, err)
 				}
 				return
 			}
@@ -45,8 +70,8 @@ func TestSelect(t *testing.T) {
 
 // P-2: credentials with NUL bytes are refused locally.
 func TestSelectBadCredentials(t *testing.T) {
-	for _, c := range []Credentials{{"", "p"}, {"u", ""}, {"u\x00x", "p"}, {"u", "p\x00"}} {
-		if _, _, err := Select([]string{"PLAIN"}, nil, c); !errors.Is(err, ErrBadCredentials) {
+	for _, c := range []Credentials{{User: "u\x00x", Password: "p"}, {User: "u", Password: "p\x00"}} {
+		if _, _, err := Select([]string{"PLAIN"}, c, verifiedTLS, Options{}); !errors.Is(err, ErrBadCredentials) {
 			t.Errorf("Select(%q) = %v", c.User, err)
 		}
 	}

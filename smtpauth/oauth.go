@@ -1,0 +1,77 @@
+package smtpauth
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+)
+
+// tokenError is the JSON a server sends in a 334 when it refuses an OAuth token (RFC 7628 §3.2.2; the same
+// shape for XOAUTH2).
+type tokenError struct {
+	Status string `json:"status"`
+	Scope  string `json:"scope"`
+}
+
+// parseTokenError reads the server's complaint; malformed JSON still counts as a refusal (O-3).
+func parseTokenError(challenge []byte) string {
+	var te tokenError
+	if err := json.Unmarshal(challenge, &te); err != nil || te.Status == "" {
+		return "token refused"
+	}
+	s := "token refused: " + te.Status
+	if te.Scope != "" {
+		s += " (scope " + te.Scope + ")"
+	}
+	return s
+}
+
+// xoauth2Client speaks XOAUTH2 as Microsoft and Google describe it: "user=U^Aauth=Bearer T^A^A". A 334 after
+// that is an error report, answered with an empty line so that the server sends its final reply (X-1, X-2).
+type xoauth2Client struct {
+	user, token string
+	detail      string
+}
+
+func (c *xoauth2Client) Start() (string, []byte, error) {
+	return "XOAUTH2", []byte("user=" + c.user + "\x01auth=Bearer " + c.token + "\x01\x01"), nil
+}
+
+func (c *xoauth2Client) Next(challenge []byte) ([]byte, error) {
+	if c.detail != "" {
+		return nil, errors.New("XOAUTH2: unexpected challenge after the error report") // X-5
+	}
+	c.detail = parseTokenError(challenge)
+	return []byte{}, nil
+}
+
+// Detail returns the server's complaint about the token, if it made one.
+func (c *xoauth2Client) Detail() string { return c.detail }
+
+// oauthBearerClient speaks OAUTHBEARER (RFC 7628). On the error challenge it sends the single %x01 the RFC
+// asks for (AQ== on the wire) and lets the server send its final reply (O-1, O-2). go-sasl's client cancels
+// with "*" instead and does not escape the authorization identity.
+type oauthBearerClient struct {
+	user, token string
+	detail      string
+}
+
+func (c *oauthBearerClient) Start() (string, []byte, error) {
+	return "OAUTHBEARER", []byte("n,a=" + saslName(c.user) + ",\x01auth=Bearer " + c.token + "\x01\x01"), nil
+}
+
+func (c *oauthBearerClient) Next(challenge []byte) ([]byte, error) {
+	if c.detail != "" {
+		return nil, errors.New("OAUTHBEARER: unexpected challenge after the error report") // O-5
+	}
+	c.detail = parseTokenError(challenge)
+	return []byte{0x01}, nil
+}
+
+// Detail returns the server's complaint about the token, if it made one.
+func (c *oauthBearerClient) Detail() string { return c.detail }
+
+// saslName escapes "," and "=" in a GS2 name (RFC 5801 §4).
+func saslName(s string) string {
+	return strings.NewReplacer("=", "=3D", ",", "=2C").Replace(s)
+}
