@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/scangate/gateway/smtpauth"
@@ -50,17 +51,32 @@ type Account struct {
 	// Server is host:port. The host is also the name the certificate must carry.
 	Server   string
 	Security Security
-	// User and Password authenticate the session. An empty User submits without AUTH.
-	User     string
-	Password string
+	// User and Password authenticate the session; Token (an OAuth 2.0 access token) is used instead of the
+	// password by XOAUTH2 and OAUTHBEARER; ClientCert is presented in the TLS handshake and used by EXTERNAL.
+	// With none of them the session submits without AUTH.
+	User       string
+	Password   string
+	Token      string
+	ClientCert *tls.Certificate
 	// Mechanisms overrides the SASL mechanism preference (smtpauth.DefaultPreference).
 	Mechanisms []string
+	// PasswordTransition allows one PLAIN login when the server answers 432 (RFC 4954 §6).
+	PasswordTransition bool
 	// RootCAs verifies the server certificate; nil means the system roots.
 	RootCAs *x509.CertPool
+	// PinSHA256, when set, is the SHA-256 fingerprint of the server's certificate: a certificate with this
+	// fingerprint is accepted even if no authority vouches for it (self-signed office servers). Any other
+	// certificate still has to verify against RootCAs and the host name.
+	PinSHA256 []byte
 	// HelloName is the name sent with EHLO; empty means "localhost".
 	HelloName string
-	// AllowInsecureAuth lets credentials go over a connection without verified TLS. Lab use only.
+	// AllowInsecureAuth lets credentials go over a connection without verified TLS, and lets a StartTLS
+	// session go on when the server offers no STARTTLS. Lab use only.
 	AllowInsecureAuth bool
+}
+
+func (a *Account) authenticates() bool {
+	return a.User != "" || a.Token != "" || a.ClientCert != nil
 }
 
 // Timeouts bound each step. RFC 5321 §4.5.3.2 asks for per-command timeouts, with these minimums for the
@@ -111,7 +127,21 @@ type Options struct {
 	// Trace receives the wire transcript, one line at a time ("C: EHLO gw", "S: 250 ok"), with credentials
 	// replaced by "[credentials redacted]". Nil means no transcript.
 	Trace func(line string)
+	// Dial opens the TCP connection; nil means a net.Dialer. Tests use it to reach a host name on loopback.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// LookupHost resolves the server's name for Check; nil means the system resolver.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
+	// Now is the clock that certificates are checked against; nil means time.Now.
+	Now func() time.Time
 }
+
+// EarliestPlausibleTime is the earliest clock reading the gateway believes. A board without a real-time clock
+// starts in 1970, when every certificate looks "not yet valid"; rather than report a bad certificate, the
+// session refuses to start TLS until the clock is set (house rule: no TLS before the clock is plausible).
+var EarliestPlausibleTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ErrClockNotSet means the clock reads earlier than EarliestPlausibleTime.
+var ErrClockNotSet = errors.New("the clock is not set, so certificates cannot be checked")
 
 // Session is one SMTP connection, ready to submit messages once Dial returns.
 type Session struct {
@@ -131,21 +161,41 @@ type Session struct {
 // Dial connects to the account's server and readies a session: greeting, EHLO, TLS, EHLO again, AUTH.
 // ctx bounds the TCP connection; every step after it has its own timeout.
 func Dial(ctx context.Context, acct Account, opts Options) (*Session, error) {
+	s, err := dial(ctx, acct, opts)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// dial is Dial, but it also returns the session it failed with, closed, so that Check can say how far it got.
+func dial(ctx context.Context, acct Account, opts Options) (*Session, error) {
 	opts.Timeouts = opts.Timeouts.withDefaults()
 	host, _, err := net.SplitHostPort(acct.Server)
 	if err != nil {
 		return nil, &Error{Op: "connect", Err: fmt.Errorf("server %q: %w", acct.Server, err)}
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Now().Before(EarliestPlausibleTime) {
+		return nil, &Error{Op: "TLS", Temp: true, Err: ErrClockNotSet}
+	}
 	s := &Session{acct: acct, opts: opts, host: host}
-	d := net.Dialer{Timeout: opts.Timeouts.Connect}
-	conn, err := d.DialContext(ctx, "tcp", acct.Server)
+	dial := opts.Dial
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	dctx, cancel := context.WithTimeout(ctx, opts.Timeouts.Connect)
+	conn, err := dial(dctx, "tcp", acct.Server)
+	cancel()
 	if err != nil {
 		return nil, &Error{Op: "connect", Temp: true, Err: err}
 	}
 	s.setConn(conn)
 	if err := s.open(ctx); err != nil {
 		s.conn.Close()
-		return nil, err
+		return s, err
 	}
 	return s, nil
 }
@@ -180,7 +230,7 @@ func (s *Session) open(ctx context.Context) error {
 			return err
 		}
 	}
-	if s.acct.User != "" {
+	if s.acct.authenticates() {
 		return s.auth()
 	}
 	return nil
@@ -229,6 +279,9 @@ func (s *Session) Extension(name string) (bool, string) {
 // before any credential or message is sent.
 func (s *Session) startTLS(ctx context.Context) error {
 	if ok, _ := s.Extension("STARTTLS"); !ok {
+		if s.acct.AllowInsecureAuth {
+			return nil // lab use: go on in clear
+		}
 		s.quit()
 		return &Error{Op: "STARTTLS", Temp: true, Err: ErrNoStartTLS}
 	}
@@ -258,6 +311,17 @@ func (s *Session) handshake(ctx context.Context) error {
 		ServerName: s.host,
 		RootCAs:    s.acct.RootCAs,
 		MinVersion: tls.VersionTLS12,
+		Time:       s.opts.Now,
+	}
+	if s.acct.ClientCert != nil {
+		cfg.Certificates = []tls.Certificate{*s.acct.ClientCert}
+	}
+	if len(s.acct.PinSHA256) > 0 {
+		// Verification is done here instead: the pinned certificate, or a normal chain and name check.
+		cfg.InsecureSkipVerify = true
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			return verifyPinned(cs, s.host, s.acct.RootCAs, s.acct.PinSHA256, s.opts.Now())
+		}
 	}
 	tc := tls.Client(s.conn, cfg)
 	hctx, cancel := context.WithTimeout(ctx, s.opts.Timeouts.Connect)
@@ -267,9 +331,12 @@ func (s *Session) handshake(ctx context.Context) error {
 		if errors.As(err, &certErr) {
 			return &Error{Op: "TLS", Err: fmt.Errorf("%w: %w", ErrCertificate, certErr.Err)}
 		}
-		// A handshake I/O failure may be passing; a protocol failure (no common version) is not.
-		var netErr net.Error
-		return &Error{Op: "TLS", Temp: errors.As(err, &netErr) || errors.Is(err, io.EOF), Err: err}
+		var pinErr *pinError
+		if errors.As(err, &pinErr) {
+			return &Error{Op: "TLS", Err: fmt.Errorf("%w: %w", ErrCertificate, pinErr)}
+		}
+		// A handshake cut short may be passing; a protocol failure (no common version) is not.
+		return &Error{Op: "TLS", Temp: transient(err), Err: err}
 	}
 	st := tc.ConnectionState()
 	s.tlsState = &st
@@ -277,14 +344,22 @@ func (s *Session) handshake(ctx context.Context) error {
 	return nil
 }
 
+// transient reports a network failure that may pass: a timeout, a connection closed or reset.
+func transient(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
 // TLS returns the state of the TLS connection, or nil before TLS.
 func (s *Session) TLS() *tls.ConnectionState { return s.tlsState }
 
-// Mechanism returns the SASL mechanism the session authenticated with, or "".
+// Mechanism returns the SASL mechanism the session authenticated with (or last tried), or "".
 func (s *Session) Mechanism() string { return s.authMech }
 
 func (s *Session) auth() error {
-	if s.tlsState == nil && !s.acct.AllowInsecureAuth {
+	ch := smtpauth.Channel{TLS: s.tlsState, Verified: s.tlsState != nil, AllowInsecure: s.acct.AllowInsecureAuth}
+	if !ch.Verified && !ch.AllowInsecure {
 		// Unreachable with StartTLS or ImplicitTLS, kept as the last guard before credentials are sent.
 		return &Error{Op: "AUTH", Err: errors.New("refusing to send credentials without TLS")}
 	}
@@ -294,13 +369,12 @@ func (s *Session) auth() error {
 		return &Error{Op: "AUTH", Err: &smtpauth.Error{Kind: smtpauth.Unsupported,
 			Err: errors.New("the server does not offer AUTH")}}
 	}
-	name, m, err := smtpauth.Select(strings.Fields(mechs), s.acct.Mechanisms,
-		smtpauth.Credentials{User: s.acct.User, Password: s.acct.Password})
+	cred := smtpauth.Credentials{User: s.acct.User, Password: s.acct.Password, Token: s.acct.Token,
+		ClientCert: s.acct.ClientCert != nil}
+	o := smtpauth.Options{Prefer: s.acct.Mechanisms, PasswordTransition: s.acct.PasswordTransition}
+	name, err := smtpauth.Negotiate(s.lineConn(), strings.Fields(mechs), cred, ch, o)
+	s.authMech = name
 	if err != nil {
-		s.quit()
-		return &Error{Op: "AUTH", Err: err}
-	}
-	if err := smtpauth.Auth(s.lineConn(), m); err != nil {
 		var ae *smtpauth.Error
 		temp := errors.As(err, &ae) && ae.Temporary()
 		if !temp && !errors.Is(err, smtpauth.ErrProtocol) {
@@ -308,7 +382,6 @@ func (s *Session) auth() error {
 		}
 		return &Error{Op: "AUTH", Temp: temp, Err: err}
 	}
-	s.authMech = name
 	return nil
 }
 
@@ -334,6 +407,20 @@ func (s *Session) writeLine(line string, secret bool) error {
 	s.conn.SetWriteDeadline(time.Now().Add(s.opts.Timeouts.Command))
 	if _, err := s.w.WriteString(line + "\r\n"); err != nil {
 		return err
+	}
+	return s.w.Flush()
+}
+
+// writeLines sends several commands in one flight (PIPELINING).
+func (s *Session) writeLines(lines []string) error {
+	s.conn.SetWriteDeadline(time.Now().Add(s.opts.Timeouts.Command))
+	for _, l := range lines {
+		if s.opts.Trace != nil {
+			s.opts.Trace("C: " + l)
+		}
+		if _, err := s.w.WriteString(l + "\r\n"); err != nil {
+			return err
+		}
 	}
 	return s.w.Flush()
 }
@@ -378,6 +465,11 @@ type Envelope struct {
 	To   []string // the recipients' addresses
 	// Size is the message size in octets, sent as SIZE= when the server advertises SIZE; 0 means unknown.
 	Size int64
+	// Submitter, when the server advertises AUTH, is sent as the AUTH= parameter of MAIL (RFC 4954 §5): the
+	// mailbox of the original submitter, or "<>" when it is not known. Empty means no AUTH= parameter.
+	Submitter string
+	// EightBit says the body holds 8-bit text; BODY=8BITMIME is sent where the server advertises 8BITMIME.
+	EightBit bool
 }
 
 // RcptError is one recipient the server refused while others were accepted.
@@ -386,20 +478,69 @@ type RcptError struct {
 	Err  *Error
 }
 
-// Send submits one message: MAIL, RCPT for each recipient, DATA with body (dot-stuffed here; body must use
-// CRLF line ends). It returns the recipients the server refused when at least one was accepted; when all are
-// refused or any other step fails it returns an error and resets the transaction so the session can go on.
-func (s *Session) Send(env Envelope, body io.Reader) ([]RcptError, error) {
+// mailCommand builds MAIL FROM with the parameters the server advertised (RFC 5321 §4.1.1.3: no others).
+func (s *Session) mailCommand(env Envelope) (string, error) {
+	cmd := "MAIL FROM:<" + env.From + ">"
 	if ok, max := s.Extension("SIZE"); ok && env.Size > 0 {
 		if limit, err := strconv.ParseInt(max, 10, 64); err == nil && limit > 0 && env.Size > limit {
-			return nil, &Error{Op: "MAIL", Err: fmt.Errorf("%w: %d octets, the server accepts %d", ErrTooLarge, env.Size, limit)}
+			return "", &Error{Op: "MAIL", Err: fmt.Errorf("%w: %d octets, the server accepts %d", ErrTooLarge, env.Size, limit)}
 		}
+		cmd += " SIZE=" + strconv.FormatInt(env.Size, 10)
 	}
-	mail := "MAIL FROM:<" + env.From + ">"
-	if ok, _ := s.Extension("SIZE"); ok && env.Size > 0 {
-		mail += " SIZE=" + strconv.FormatInt(env.Size, 10)
+	if ok, _ := s.Extension("8BITMIME"); ok && env.EightBit {
+		cmd += " BODY=8BITMIME"
 	}
-	rep, err := s.cmd("MAIL", mail)
+	if ok, _ := s.Extension("AUTH"); ok && env.Submitter != "" {
+		cmd += " AUTH=" + xtext(env.Submitter)
+	}
+	return cmd, nil
+}
+
+// xtext encodes an AUTH= value (RFC 3461 §4): "+", "=" and characters outside "!".."~" become +XX. "<>" is
+// kept as it is: it means "submitter unknown".
+func xtext(s string) string {
+	if s == "<>" {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '!' || c > '~' || c == '+' || c == '=' {
+			fmt.Fprintf(&b, "+%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// Send submits one message: MAIL, RCPT for each recipient, DATA with body (dot-stuffed here; body must use
+// CRLF line ends). Where the server advertises PIPELINING, MAIL, the RCPTs and DATA go in one flight and their
+// replies are read in order (RFC 2920). Send returns the recipients the server refused when at least one was
+// accepted; when all are refused or any other step fails it returns an error and resets the transaction so
+// that the session can go on with the next message.
+func (s *Session) Send(env Envelope, body io.Reader) ([]RcptError, error) {
+	if len(env.To) == 0 {
+		return nil, &Error{Op: "RCPT", Err: errors.New("no recipients")}
+	}
+	mail, err := s.mailCommand(env)
+	if err != nil {
+		return nil, err
+	}
+	cmds := []string{mail}
+	for _, to := range env.To {
+		cmds = append(cmds, "RCPT TO:<"+to+">")
+	}
+	cmds = append(cmds, "DATA")
+	if ok, _ := s.Extension("PIPELINING"); !ok {
+		return s.sendLockStep(cmds, env.To, body)
+	}
+	return s.sendPipelined(cmds, env.To, body)
+}
+
+// sendLockStep waits for each reply before the next command (RFC 5321 §4.3.1).
+func (s *Session) sendLockStep(cmds, to []string, body io.Reader) ([]RcptError, error) {
+	rep, err := s.cmd("MAIL", cmds[0])
 	if err != nil {
 		return nil, err
 	}
@@ -408,42 +549,98 @@ func (s *Session) Send(env Envelope, body io.Reader) ([]RcptError, error) {
 		return nil, replyError("MAIL", rep)
 	}
 	var refused []RcptError
-	for _, to := range env.To {
-		rep, err := s.cmd("RCPT", "RCPT TO:<"+to+">")
+	for i, addr := range to {
+		rep, err := s.cmd("RCPT", cmds[1+i])
 		if err != nil {
 			return nil, err
 		}
 		if rep.Code != 250 && rep.Code != 251 {
-			refused = append(refused, RcptError{Addr: to, Err: replyError("RCPT", rep)})
+			refused = append(refused, RcptError{Addr: addr, Err: replyError("RCPT", rep)})
 		}
 	}
-	if len(refused) == len(env.To) {
+	if len(refused) == len(to) {
 		s.reset()
-		if len(refused) == 1 {
-			return nil, refused[0].Err
-		}
-		return refused, &Error{Op: "RCPT", Temp: allTemporary(refused), Err: errors.New("every recipient was refused")}
+		return nil, allRefused(refused)
 	}
 	rep, err = s.cmd("DATA", "DATA")
 	if err != nil {
 		return nil, err
 	}
-	if rep.Code != 354 {
-		s.reset()
-		return nil, replyError("DATA", rep)
+	return refused, s.data(rep, body)
+}
+
+// sendPipelined sends MAIL, RCPT... and DATA in one flight, then reads their replies in order.
+func (s *Session) sendPipelined(cmds, to []string, body io.Reader) ([]RcptError, error) {
+	if s.broken != nil {
+		return nil, &Error{Op: "MAIL", Temp: true, Err: fmt.Errorf("session unusable: %w", s.broken)}
 	}
-	if err := s.writeBody(body); err != nil {
+	if err := s.writeLines(cmds); err != nil {
 		s.broken = err
-		return nil, &Error{Op: "DATA", Temp: true, Err: err}
+		return nil, &Error{Op: "MAIL", Temp: true, Err: err}
 	}
-	rep, err = s.read("DATA", s.opts.Timeouts.DataEnd)
+	mailRep, err := s.read("MAIL", s.opts.Timeouts.Command)
 	if err != nil {
 		return nil, err
 	}
-	if rep.Code != 250 {
-		return nil, replyError("DATA", rep)
+	var refused []RcptError
+	for _, addr := range to {
+		rep, err := s.read("RCPT", s.opts.Timeouts.Command)
+		if err != nil {
+			return nil, err
+		}
+		if rep.Code != 250 && rep.Code != 251 {
+			refused = append(refused, RcptError{Addr: addr, Err: replyError("RCPT", rep)})
+		}
 	}
-	return refused, nil
+	dataRep, err := s.read("DATA", s.opts.Timeouts.Command)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case mailRep.Code != 250:
+		err = replyError("MAIL", mailRep)
+	case len(refused) == len(to):
+		err = allRefused(refused)
+		refused = nil
+	default:
+		return refused, s.data(dataRep, body)
+	}
+	// The transaction failed. A server that still said 354 to DATA gets an empty message end, which it must
+	// refuse for want of recipients (RFC 2920 §3.1); then the transaction is reset.
+	if dataRep.Code == 354 {
+		if s.writeLine(".", false) == nil {
+			s.read("DATA", s.opts.Timeouts.DataEnd)
+		}
+	}
+	s.reset()
+	return nil, err
+}
+
+func allRefused(refused []RcptError) error {
+	if len(refused) == 1 {
+		return refused[0].Err
+	}
+	return &Error{Op: "RCPT", Temp: allTemporary(refused), Err: errors.New("every recipient was refused")}
+}
+
+// data sends the body after the 354 reply rep and reads the final reply.
+func (s *Session) data(rep *smtpauth.Reply, body io.Reader) error {
+	if rep.Code != 354 {
+		s.reset()
+		return replyError("DATA", rep)
+	}
+	if err := s.writeBody(body); err != nil {
+		s.broken = err
+		return &Error{Op: "DATA", Temp: true, Err: err}
+	}
+	rep, err := s.read("DATA", s.opts.Timeouts.DataEnd)
+	if err != nil {
+		return err
+	}
+	if rep.Code != 250 {
+		return replyError("DATA", rep)
+	}
+	return nil
 }
 
 // ErrTooLarge means the message is larger than the server accepts.
