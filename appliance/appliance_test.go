@@ -209,6 +209,10 @@ func TestExplain(t *testing.T) {
 		{device.ErrCancelled, "Machine stopped", "cancelled"},
 		{&document.InputError{File: "a.tif", Page: 2, Err: document.ErrDamaged}, "Bad scan file", "a.tif page 2"},
 		{context.Canceled, "Stopped", "Stop"},
+		{&submit.Error{Op: "TLS", Temp: true, Err: submit.ErrClockNotSet}, "Clock not set", "clock"},
+		{&submit.Error{Op: "DNS", Err: &net.DNSError{Err: "no such host", Name: "smtp.example.com"}}, "Server unknown", "DNS"},
+		{&submit.Error{Op: "AUTH", Err: &smtpauth.Error{Kind: smtpauth.CredentialsRejected, Mechanism: "XOAUTH2",
+			Detail: "token refused: invalid_token", Reply: &smtpauth.Reply{Code: 535}}}, "Token refused", "invalid_token"},
 		{errors.New("disk on fire"), "Failed", "disk on fire"},
 	}
 	for _, tt := range tests {

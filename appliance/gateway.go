@@ -2,6 +2,7 @@ package appliance
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -60,6 +61,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
+	if acct.AllowInsecureAuth {
+		opts.Log.Warn("account.allow_insecure_auth is on: credentials may cross the network without verified TLS; lab use only")
+	}
 	from, _ := mail.ParseAddress(cfg.Account.From) // checked by Validate
 	return &Gateway{cfg: cfg, acct: acct, from: from, opts: opts}, nil
 }
@@ -76,6 +80,24 @@ func Account(cfg *config.Config, rootCAs *x509.CertPool) (submit.Account, error)
 	if err != nil {
 		return submit.Account{}, err
 	}
+	token, err := a.TokenValue()
+	if err != nil {
+		return submit.Account{}, err
+	}
+	var pin []byte
+	if a.PinSHA256 != "" {
+		if pin, err = submit.ParsePin(a.PinSHA256); err != nil {
+			return submit.Account{}, fmt.Errorf("config: account.pin_sha256: %w", err)
+		}
+	}
+	var clientCert *tls.Certificate
+	if a.ClientCert != "" {
+		c, err := tls.LoadX509KeyPair(a.ClientCert, a.ClientKey)
+		if err != nil {
+			return submit.Account{}, fmt.Errorf("config: account.client_cert: %w", err)
+		}
+		clientCert = &c
+	}
 	if rootCAs == nil && a.CAFile != "" {
 		pem, err := os.ReadFile(a.CAFile)
 		if err != nil {
@@ -87,13 +109,18 @@ func Account(cfg *config.Config, rootCAs *x509.CertPool) (submit.Account, error)
 		}
 	}
 	return submit.Account{
-		Server:     a.Server,
-		Security:   sec,
-		User:       a.User,
-		Password:   pw.Reveal(),
-		Mechanisms: cfg.Auth.Mechanisms,
-		RootCAs:    rootCAs,
-		HelloName:  a.HelloName,
+		Server:             a.Server,
+		Security:           sec,
+		User:               a.User,
+		Password:           pw.Reveal(),
+		Token:              token.Reveal(),
+		ClientCert:         clientCert,
+		Mechanisms:         cfg.Auth.Mechanisms,
+		PasswordTransition: cfg.Auth.PasswordTransition,
+		RootCAs:            rootCAs,
+		PinSHA256:          pin,
+		HelloName:          a.HelloName,
+		AllowInsecureAuth:  a.AllowInsecureAuth,
 	}, nil
 }
 
@@ -104,6 +131,15 @@ func Destinations(cfg *config.Config) []panel.Destination {
 		book[i] = panel.Destination{Name: d.Name, Address: d.Address}
 	}
 	return book
+}
+
+func (g *Gateway) submitOptions() submit.Options {
+	return submit.Options{Trace: g.opts.Trace, Now: g.opts.Now}
+}
+
+// Check runs the account self-test (DNS, TCP, TLS, EHLO, AUTH) and sends nothing.
+func (g *Gateway) Check(ctx context.Context) (*submit.Report, error) {
+	return submit.Check(ctx, g.acct, g.submitOptions())
 }
 
 // queue opens the spool on first use.
@@ -277,7 +313,7 @@ func (g *Gateway) send(ctx context.Context, l letter, report func(panel.Event)) 
 	if err := g.compose(msgPath, l, values, pdfPath); err != nil {
 		return nil, err
 	}
-	s, err := sendFile(ctx, g.acct, submit.Options{Trace: g.opts.Trace}, g.from.Address, l.to, msgPath, report)
+	s, err := sendFile(ctx, g.acct, g.submitOptions(), g.from.Address, l.to, msgPath, report)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,10 @@ func Explain(err error) (short, long string) {
 		return "Sent", "The mail was accepted by the server."
 	case errors.Is(err, context.Canceled):
 		return "Stopped", "Stopped with the Stop key."
+	case errors.Is(err, submit.ErrClockNotSet):
+		return "Clock not set", "The gateway's clock is not set, so the server's certificate cannot be checked; nothing was sent. Check the network time (NTP) or set the clock."
+	case errors.Is(err, smtpauth.ErrCredentials) && tokenMechanism(err):
+		return "Token refused", "The mail server refused the OAuth token (" + reply(se) + detail(err) + "). Sign the gateway in again to get a new token."
 	case errors.Is(err, smtpauth.ErrCredentials):
 		return "Wrong password", "The mail server rejected the user name or password (" + reply(se) + "). Check them in the account settings."
 	case errors.Is(err, submit.ErrCertificate):
@@ -36,6 +40,8 @@ func Explain(err error) (short, long string) {
 		return "Check password", "The user name or password in the settings is empty or holds an invalid character."
 	case errors.Is(err, submit.ErrTooLarge):
 		return "Mail too large", "The mail is larger than the server accepts: " + cause(err) + "."
+	case isSubmit && se.Op == "DNS":
+		return "Server unknown", "The mail server's name could not be resolved: " + cause(err) + ". Check account.server and the network's DNS."
 	case isSubmit && se.Op == "connect":
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) {
@@ -64,6 +70,21 @@ func Explain(err error) (short, long string) {
 		return "Timed out", cause(err) + "."
 	}
 	return "Failed", cause(err) + "."
+}
+
+// tokenMechanism reports whether the failed exchange used an OAuth token.
+func tokenMechanism(err error) bool {
+	var ae *smtpauth.Error
+	return errors.As(err, &ae) && (ae.Mechanism == "XOAUTH2" || ae.Mechanism == "OAUTHBEARER")
+}
+
+// detail is the mechanism's account of the refusal, as ": text", or "".
+func detail(err error) string {
+	var ae *smtpauth.Error
+	if errors.As(err, &ae) && ae.Detail != "" {
+		return ": " + ae.Detail
+	}
+	return ""
 }
 
 func reply(se *submit.Error) string {

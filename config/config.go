@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/mail"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,15 +39,33 @@ type Account struct {
 	From string `toml:"from"`
 	// CAFile names a PEM file of certificate authorities to trust instead of the system's.
 	CAFile string `toml:"ca_file"`
+	// PinSHA256 is the SHA-256 fingerprint of the server's certificate, for a self-signed office server
+	// ("AB:CD:..."). A certificate with this fingerprint is accepted without an authority.
+	PinSHA256 string `toml:"pin_sha256"`
+	// TokenFile names a file holding an OAuth 2.0 access token for XOAUTH2/OAUTHBEARER (Microsoft 365).
+	TokenFile string `toml:"token_file"`
+	// ClientCert and ClientKey name PEM files of a TLS client certificate, for AUTH EXTERNAL.
+	ClientCert string `toml:"client_cert"`
+	ClientKey  string `toml:"client_key"`
 	// HelloName is the name the gateway gives in EHLO; empty means "localhost".
 	HelloName string `toml:"hello_name"`
+	// AllowInsecureAuth lets credentials cross the network without verified TLS. For a lab only: the
+	// gateway says so in its log every time it starts with it.
+	AllowInsecureAuth bool `toml:"allow_insecure_auth"`
 }
 
 // Auth tunes authentication.
 type Auth struct {
 	// Mechanisms overrides the SASL mechanism preference, best first (e.g. ["PLAIN"]).
 	Mechanisms []string `toml:"mechanisms"`
+	// PasswordTransition allows one PLAIN login over verified TLS when the server asks for a password
+	// transition (reply 432).
+	PasswordTransition bool `toml:"password_transition"`
 }
+
+// Mechanisms lists the SASL mechanism names auth.mechanisms may hold.
+var Mechanisms = []string{"EXTERNAL", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1",
+	"OAUTHBEARER", "XOAUTH2", "CRAM-MD5", "PLAIN", "LOGIN"}
 
 // Device is the link to the fax/MFP machine.
 type Device struct {
@@ -106,6 +125,7 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 func Default() *Config {
 	return &Config{
 		Account: Account{Security: "starttls"},
+		Auth:    Auth{PasswordTransition: true},
 		Device: Device{
 			Name:     "MFP",
 			Port:     "/dev/ttyUSB0",
@@ -162,8 +182,17 @@ func (c *Config) Validate(account bool) error {
 		if a.Security != "starttls" && a.Security != "tls" {
 			bad("account.security", "%q is neither starttls nor tls", a.Security)
 		}
-		if a.User != "" && a.Password == "" && a.PasswordFile == "" {
-			bad("account.password", "missing for user %q (set password or password_file)", a.User)
+		if a.User != "" && a.Password == "" && a.PasswordFile == "" && a.TokenFile == "" {
+			bad("account.password", "missing for user %q (set password, password_file or token_file)", a.User)
+		}
+		if a.TokenFile != "" && a.User == "" {
+			bad("account.user", "missing: an OAuth token is sent with the user's address")
+		}
+		if (a.ClientCert == "") != (a.ClientKey == "") {
+			bad("account.client_cert", "client_cert and client_key go together")
+		}
+		if a.PinSHA256 != "" && !validPin(a.PinSHA256) {
+			bad("account.pin_sha256", "%q is not a SHA-256 fingerprint (64 hex digits, colons allowed)", a.PinSHA256)
 		}
 		if a.Password != "" && a.PasswordFile != "" {
 			bad("account.password", "set either password or password_file, not both")
@@ -172,6 +201,11 @@ func (c *Config) Validate(account bool) error {
 			bad("account.from", "missing (the sender address, e.g. Scanner <scanner@example.com>)")
 		} else if _, err := mail.ParseAddress(a.From); err != nil {
 			bad("account.from", "%q is not an e-mail address", a.From)
+		}
+	}
+	for _, m := range c.Auth.Mechanisms {
+		if !slices.Contains(Mechanisms, strings.ToUpper(m)) {
+			bad("auth.mechanisms", "unknown mechanism %q (known: %s)", m, strings.Join(Mechanisms, ", "))
 		}
 	}
 	if c.Device.Timeout.Duration <= 0 {
@@ -200,6 +234,19 @@ func (c *Config) Validate(account bool) error {
 	return nil
 }
 
+func validPin(s string) bool {
+	h := strings.NewReplacer(":", "", " ", "").Replace(s)
+	if len(h) != 64 {
+		return false
+	}
+	for _, c := range strings.ToLower(h) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // PasswordValue returns the account's password, reading PasswordFile if it is set (one trailing newline is
 // dropped).
 func (a *Account) PasswordValue() (Secret, error) {
@@ -211,4 +258,16 @@ func (a *Account) PasswordValue() (Secret, error) {
 		return "", fmt.Errorf("config: account.password_file: %w", err)
 	}
 	return Secret(strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")), nil
+}
+
+// TokenValue returns the OAuth access token from TokenFile, or "" when none is configured.
+func (a *Account) TokenValue() (Secret, error) {
+	if a.TokenFile == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(a.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("config: account.token_file: %w", err)
+	}
+	return Secret(strings.TrimSpace(string(b))), nil
 }

@@ -84,6 +84,10 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.Mail.Subject = "Scan {pgaes}" }, "unknown placeholder {pgaes}"},
 		{func(c *Config) { c.AddressBook[0].Address = "sales" }, "addressbook[0].address"},
 		{func(c *Config) { c.Device.Baud = 0 }, "device.baud"},
+		{func(c *Config) { c.Auth.Mechanisms = []string{"PLAIN", "KERBEROS"} }, "unknown mechanism \"KERBEROS\""},
+		{func(c *Config) { c.Account.PinSHA256 = "AB:CD" }, "account.pin_sha256"},
+		{func(c *Config) { c.Account.ClientCert = "/c.pem" }, "go together"},
+		{func(c *Config) { c.Account.User, c.Account.TokenFile = "", "/t" }, "account.user: missing"},
 	} {
 		c, err := Load(write(t, example))
 		if err != nil {

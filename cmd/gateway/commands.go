@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,6 +23,7 @@ import (
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/document"
 	"github.com/scangate/gateway/panel"
+	"github.com/scangate/gateway/submit"
 )
 
 // command is one subcommand of gateway.
@@ -43,8 +47,8 @@ func commands() []*command {
 			run: cmdDemo, flags: demoFlags},
 		{name: "send", args: "--to ADDR [flags] FILE...", summary: "convert files and mail them now through the configured account",
 			run: cmdSend, flags: func(fs *flag.FlagSet) { sendFlags(fs, &sendOpts{}) }},
-		{name: "check", args: "[-v] [account flags]", summary: "self-test of the account: DNS, TCP, TLS, AUTH, with a plain verdict",
-			pending: "the account self-test"},
+		{name: "check", args: "[-v] [-config FILE] [account flags]", summary: "self-test of the account: DNS, TCP, TLS, AUTH, with a plain verdict",
+			run: cmdCheck, flags: func(fs *flag.FlagSet) { checkFlags(fs, &checkOpts{}) }},
 		{name: "pull", args: "--port PATH [--baud N] [--protocol ymodem] --out DIR", summary: "receive documents from the machine once",
 			run: cmdPull, flags: func(fs *flag.FlagSet) { pullFlags(fs, &pullOpts{}) }},
 		{name: "convert", args: "-o OUT.pdf IN...", summary: "turn TIFF pages into one PDF without re-compressing them",
@@ -231,8 +235,9 @@ type sendOpts struct {
 }
 
 // accountFlags are the flags that override the account settings of the config file.
+
 type accountFlags struct {
-	server, security, user, passwordFile, caFile, from string
+	server, security, user, passwordFile, caFile, from, mech, pin string
 }
 
 func (a *accountFlags) register(fs *flag.FlagSet) {
@@ -242,6 +247,8 @@ func (a *accountFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.passwordFile, "password-file", "", "file that holds the password (account.password_file)")
 	fs.StringVar(&a.caFile, "ca-file", "", "PEM file of CAs to trust instead of the system's (account.ca_file)")
 	fs.StringVar(&a.from, "from", "", "sender address (account.from)")
+	fs.StringVar(&a.mech, "mech", "", "use only this SASL mechanism, for diagnosis (auth.mechanisms)")
+	fs.StringVar(&a.pin, "pin", "", "SHA-256 fingerprint of the server's certificate (account.pin_sha256)")
 }
 
 func (a *accountFlags) apply(c *config.Config) {
@@ -258,6 +265,10 @@ func (a *accountFlags) apply(c *config.Config) {
 	}
 	set(&c.Account.CAFile, a.caFile)
 	set(&c.Account.From, a.from)
+	set(&c.Account.PinSHA256, a.pin)
+	if a.mech != "" {
+		c.Auth.Mechanisms = []string{a.mech}
+	}
 }
 
 func sendFlags(fs *flag.FlagSet, o *sendOpts) {
@@ -317,6 +328,98 @@ func cmdSend(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(e.stdout, "  refused: %s: %v\n", r.Addr, r.Err)
 	}
 	return nil
+}
+
+// ---- check
+
+type checkOpts struct {
+	config  string
+	verbose bool
+	acct    accountFlags
+}
+
+func checkFlags(fs *flag.FlagSet, o *checkOpts) {
+	fs.StringVar(&o.config, "config", "", "settings file (TOML)")
+	fs.BoolVar(&o.verbose, "v", false, "print the SMTP transcript (credentials redacted)")
+	o.acct.register(fs)
+}
+
+func cmdCheck(ctx context.Context, e env, args []string) error {
+	var o checkOpts
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	checkFlags(fs, &o)
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return err
+	}
+	o.acct.apply(cfg)
+	opts := appliance.Options{Log: logger(e, false), Version: version}
+	if o.verbose {
+		opts.Trace = func(line string) { fmt.Fprintln(e.stdout, "    "+line) }
+	}
+	g, err := appliance.New(cfg, opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Checking %s (%s) as %s\n", cfg.Account.Server, cfg.Account.Security, cfg.Account.User)
+	rep, err := g.Check(ctx)
+	printReport(e.stdout, cfg.Account.Server, rep, err)
+	fmt.Fprintln(e.stdout, appliance.Verdict(rep, err, time.Now()))
+	if err != nil {
+		return fmt.Errorf("%w: %w", errShown, err)
+	}
+	return nil
+}
+
+// printReport shows each step of the self-test that was reached, and where it stopped.
+func printReport(w io.Writer, server string, rep *submit.Report, err error) {
+	failedAt := ""
+	var se *submit.Error
+	if errors.As(err, &se) {
+		failedAt = se.Op
+	}
+	host, _, _ := net.SplitHostPort(server)
+	step := func(name, text string) { fmt.Fprintf(w, "  %-5s %s\n", name, text) }
+	if len(rep.Addrs) > 0 {
+		step("DNS", host+" is "+strings.Join(rep.Addrs, ", "))
+	}
+	if rep.Remote != "" {
+		step("TCP", "connected to "+rep.Remote)
+	}
+	if st := rep.TLS; st != nil {
+		text := tls.VersionName(st.Version) + ", " + tls.CipherSuiteName(st.CipherSuite)
+		if len(st.PeerCertificates) > 0 {
+			c := st.PeerCertificates[0]
+			text += fmt.Sprintf("; certificate for %s from %q, valid until %s", certNames(c), c.Issuer.CommonName, c.NotAfter.Format("2006-01-02"))
+		}
+		step("TLS", text)
+	}
+	if len(rep.Extensions) > 0 {
+		step("EHLO", strings.Join(rep.Extensions, "; "))
+	}
+	if rep.Mechanism != "" && err == nil {
+		step("AUTH", rep.Mechanism+" accepted")
+	}
+	if failedAt != "" {
+		step("FAIL", "at "+failedAt)
+	}
+}
+
+func certNames(c *x509.Certificate) string {
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		names = []string{c.Subject.CommonName}
+	}
+	return strings.Join(names, ", ")
 }
 
 // ---- convert

@@ -86,7 +86,7 @@ func report(stderr io.Writer, cmd string, err error) int {
 		fmt.Fprintf(stderr, "gateway %s: interrupted\n", cmd)
 		return exitFail
 	}
-	if !errors.Is(err, errShown) {
+	if !errors.Is(err, errShown) { // check prints its own verdict
 		_, long := appliance.Explain(err)
 		fmt.Fprintf(stderr, "gateway %s: %s\n", cmd, long)
 	}

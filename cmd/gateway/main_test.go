@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
@@ -255,7 +256,7 @@ func TestBadInput(t *testing.T) {
 		{"not a TIFF", []string{"convert", "-o", filepath.Join(dir, "b.pdf"), txt}, exitFail, "not a TIFF file"},
 		{"no output", []string{"convert", txt}, exitUsage, "-o OUT is required"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
-		{"not built yet", []string{"check"}, exitUsage, "not built yet"},
+		{"not built yet", []string{"journal"}, exitUsage, "not built yet"},
 		{"bad key", []string{"demo", "--keys", "sned"}, exitUsage, "unknown key"},
 		{"send without server", []string{"send", "--to", "a@b.c", txt}, exitFail, "account.server: missing"},
 	}
@@ -291,5 +292,31 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	}
 	if r := gateway(t, "help", "send"); !strings.Contains(r.stdout, "-password-file") {
 		t.Errorf("help send:\n%s", r.stdout)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	_, _, args := sendSetup(t, "right-pass")
+	account := append([]string{"check", "-v"}, args[1:11]...) // the account flags of send, without --to and the file
+	r := gateway(t, account...)
+	if r.code != 0 {
+		t.Fatalf("check exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"  DNS ", "  TCP   connected to 127.0.0.1:", "  TLS   TLS 1.3", "  AUTH  PLAIN accepted",
+		"C: AUTH PLAIN [credentials redacted]", "The account works: the server accepted PLAIN authentication over TLS 1.3."} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("check output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	secret := base64.StdEncoding.EncodeToString([]byte("\x00scanner\x00right-pass"))
+	if strings.Contains(r.stdout, "right-pass") || strings.Contains(r.stdout, secret) {
+		t.Errorf("the transcript shows the password:\n%s", r.stdout)
+	}
+
+	_, _, args = sendSetup(t, "wrong-pass")
+	r = gateway(t, append([]string{"check"}, args[1:11]...)...)
+	if r.code != exitFail || !strings.Contains(r.stdout, "Not working: The mail server rejected the user name or password (535 5.7.8") ||
+		!strings.Contains(r.stdout, "FAIL  at AUTH") {
+		t.Fatalf("check with a wrong password: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
