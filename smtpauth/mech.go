@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/emersion/go-sasl"
+	"github.com/xdg-go/stringprep"
 )
 
 // Credentials are what the account authenticates with. They never appear in errors or transcripts.
@@ -70,7 +71,7 @@ const (
 )
 
 // ErrBadCredentials is returned for credentials that cannot be sent as they are (an empty user, a NUL byte).
-var ErrBadCredentials = errors.New("smtpauth: user name and password must not be empty or contain NUL bytes")
+var ErrBadCredentials = errors.New("smtpauth: the user name or password holds a character that cannot be sent")
 
 // Select picks the first mechanism of the preference list that the server advertised and that the channel and
 // the credentials allow, and returns its name and a client for it. Names match exactly, ignoring case (RFC 4954
@@ -80,7 +81,11 @@ func Select(advertised []string, cred Credentials, ch Channel, o Options) (strin
 		return "", nil, ErrBadCredentials
 	}
 	for _, name := range candidates(advertised, cred, ch, o) {
-		if c, err := newClient(name, advertised, cred, ch, o); err == nil {
+		c, err := newClient(name, advertised, cred, ch, o)
+		if errors.Is(err, ErrBadCredentials) {
+			return "", nil, err
+		}
+		if err == nil {
 			return name, c, nil
 		}
 	}
@@ -145,12 +150,18 @@ func newClient(name string, advertised []string, cred Credentials, ch Channel, o
 	switch name {
 	case "EXTERNAL":
 		return sasl.NewExternalClient(""), nil
-	case "PLAIN":
-		return sasl.NewPlainClient("", cred.User, cred.Password), nil
-	case "LOGIN":
-		return &loginClient{user: cred.User, password: cred.Password}, nil
-	case "CRAM-MD5":
-		return &cramMD5Client{user: cred.User, password: cred.Password}, nil
+	case "PLAIN", "LOGIN", "CRAM-MD5":
+		user, password, err := prepare(cred)
+		if err != nil {
+			return nil, err
+		}
+		switch name {
+		case "PLAIN":
+			return sasl.NewPlainClient("", user, password), nil
+		case "LOGIN":
+			return &loginClient{user: user, password: password}, nil
+		}
+		return &cramMD5Client{user: user, password: password}, nil
 	case "XOAUTH2":
 		return &xoauth2Client{user: cred.User, token: cred.Token}, nil
 	case "OAUTHBEARER":
@@ -159,6 +170,19 @@ func newClient(name string, advertised []string, cred Credentials, ch Channel, o
 		return newSCRAM(name, advertised, cred, ch, o)
 	}
 	return nil, fmt.Errorf("smtpauth: mechanism %s not spoken", name)
+}
+
+// prepare applies SASLprep (RFC 4013) to the user name and password, as RFC 4954 §4 asks, so that a password
+// typed with a different Unicode form still matches; a prohibited character is refused here, before AUTH.
+// SCRAM prepares its own (xdg-go/scram).
+func prepare(cred Credentials) (user, password string, err error) {
+	if user, err = stringprep.SASLprep.Prepare(cred.User); err != nil {
+		return "", "", fmt.Errorf("%w: user name: %v", ErrBadCredentials, err)
+	}
+	if password, err = stringprep.SASLprep.Prepare(cred.Password); err != nil {
+		return "", "", fmt.Errorf("%w: password: %v", ErrBadCredentials, err)
+	}
+	return user, password, nil
 }
 
 func listOrNone(l []string) string {

@@ -68,11 +68,33 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-// P-2: credentials with NUL bytes are refused locally.
+// P-2, REQ-30: credentials with NUL bytes or characters SASLprep prohibits are refused locally, for every
+// password mechanism, before any AUTH.
 func TestSelectBadCredentials(t *testing.T) {
-	for _, c := range []Credentials{{User: "u\x00x", Password: "p"}, {User: "u", Password: "p\x00"}} {
-		if _, _, err := Select([]string{"PLAIN"}, c, verifiedTLS, Options{}); !errors.Is(err, ErrBadCredentials) {
-			t.Errorf("Select(%q) = %v", c.User, err)
+	for _, c := range []Credentials{{User: "u\x00x", Password: "p"}, {User: "u", Password: "p\x00"}, {User: "u", Password: "bell\u0007"}} {
+		for _, mech := range []string{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"} {
+			if _, _, err := Select([]string{mech}, c, verifiedTLS, Options{}); !errors.Is(err, ErrBadCredentials) {
+				t.Errorf("Select(%s, %q/%q) = %v", mech, c.User, c.Password, err)
+			}
 		}
+	}
+}
+
+// REQ-30: SASLprep maps what it should (a soft hyphen vanishes, a no-break space becomes a space).
+func TestSASLprep(t *testing.T) {
+	_, c, err := Select([]string{"PLAIN"}, Credentials{User: "us\u00ADer", Password: "pass\u00A0word"}, verifiedTLS, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ir, _ := c.Start(); string(ir) != "\x00user\x00pass word" {
+		t.Errorf("prepared PLAIN response %q", ir)
+	}
+}
+
+// S-13: no tls-unique binding on a resumed TLS 1.2 session.
+func TestNoBindingOnResumedSession(t *testing.T) {
+	st := &tls.ConnectionState{Version: tls.VersionTLS12, DidResume: true, TLSUnique: []byte("0123456789ab")}
+	if bindingOf(st).IsSupported() {
+		t.Error("channel binding offered on a resumed session")
 	}
 }

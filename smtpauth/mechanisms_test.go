@@ -387,3 +387,29 @@ func crammd5Answer(challenge string) string {
 	r, _ := c.Next([]byte(challenge))
 	return b64(string(r))
 }
+
+// FuzzSCRAMServer feeds arbitrary server-first and server-final messages to a SCRAM client: it must answer or
+// refuse, never panic, and never accept a server that did not prove the password.
+func FuzzSCRAMServer(f *testing.F) {
+	f.Add(rfc7677First, "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+	f.Add("r=rOprNGfwEbeRWgbNEkqOx,s=QQ==,i=04096", "e=other-error")
+	f.Add("m=x,r=a,s=b,i=1", "v=")
+	f.Fuzz(func(t *testing.T, first, final string) {
+		scramNonce = func() string { return "rOprNGfwEbeRWgbNEkqO" }
+		defer func() { scramNonce = nil }()
+		c, err := newSCRAM("SCRAM-SHA-256", nil, Credentials{User: "user", Password: "pencil"}, insecure, Options{MaxIterations: 8192})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Start()
+		if _, err := c.Next([]byte(first)); err != nil {
+			return
+		}
+		if _, err := c.Next([]byte(final)); err != nil {
+			return
+		}
+		if c.(Verifier).Verify() == nil && final != "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=" && first == rfc7677First {
+			t.Fatalf("accepted server-final %q", final)
+		}
+	})
+}

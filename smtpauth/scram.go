@@ -47,7 +47,7 @@ func newSCRAM(name string, advertised []string, cred Credentials, ch Channel, o 
 	// NewClient prepares user name and password with SASLprep (REQ-30) and refuses prohibited characters.
 	client, err := hash.NewClient(cred.User, cred.Password, "")
 	if err != nil {
-		return nil, fmt.Errorf("smtpauth: %s: %w", name, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadCredentials, name, err)
 	}
 	client.WithMinIterations(MinIterations)
 	if scramNonce != nil {

@@ -409,3 +409,44 @@ func TestClockNotSet(t *testing.T) {
 		t.Fatalf("Dial = %v, want clock not set", err)
 	}
 }
+
+// REQ-05: TLS is required unless the account explicitly allows otherwise (a lab setting); then the session
+// goes on in clear and may authenticate.
+func TestREQ05RequireTLSIsTheDefault(t *testing.T) {
+	noTLS := join(greet, []string{"S: 250-mx.test", "S: 250 AUTH PLAIN"})
+	_, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil, join(noTLS, quit)...)
+	if !errors.Is(err, ErrNoStartTLS) {
+		t.Fatalf("default account: %v", err)
+	}
+	s.Wait(t)
+
+	s = smtptest.Script(t, smtptest.ScriptOptions{}, join(noTLS, authPlain, quit)...)
+	acct, opts := scriptAccount(s, StartTLS)
+	acct.AllowInsecureAuth = true
+	sess, err := Dial(context.Background(), acct, opts)
+	if err != nil {
+		t.Fatalf("lab account: %v", err)
+	}
+	sess.Quit()
+	s.Wait(t)
+}
+
+// REQ-45: 4xx replies are temporary, 5xx are not, at every step.
+func TestREQ45TemporaryOrPermanent(t *testing.T) {
+	for _, tt := range []struct {
+		reply string
+		temp  bool
+	}{{"451 4.3.0 try later", true}, {"421 4.7.0 closing", true}, {"550 5.7.1 refused", false}, {"554 5.5.0 no", false}} {
+		sess, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil, join(startTLSOK, authPlain,
+			[]string{"C: MAIL FROM:<a@example.com>", "S: " + tt.reply, "C: RSET", "S: 250 ok"}, quit)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sess.Send(Envelope{From: "a@example.com", To: []string{"b@example.com"}}, strings.NewReader("x\r\n"))
+		if IsTemporary(err) != tt.temp {
+			t.Errorf("%s: temporary = %v", tt.reply, IsTemporary(err))
+		}
+		sess.Quit()
+		s.Wait(t)
+	}
+}

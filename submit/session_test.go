@@ -166,7 +166,7 @@ func TestNoStartTLS(t *testing.T) {
 }
 
 // REQ-10: 454 to STARTTLS is temporary, and the session ends without AUTH.
-func TestStartTLSRefused(t *testing.T) {
+func TestREQ10StartTLSRefused(t *testing.T) {
 	got := fakeServer(t, []string{
 		"S: 220 mx.test ESMTP",
 		"C: EHLO gw.test",
