@@ -10,7 +10,7 @@
 // not offer STARTTLS, or refuses it, ends the session before AUTH. Only an explicit AllowInsecureAuth, meant for
 // lab use, lifts that rule.
 //
-// The session is written on net/textproto rather than on go-smtp's client because that client cannot host our
+// The session is written on net and bufio rather than on go-smtp's client because that client cannot host our
 // AUTH engine: it wraps STARTTLS inside itself, sends "*" after a final AUTH reply and caps reply lines at 2000
 // octets.
 //

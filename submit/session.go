@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/textproto"
 	"strconv"
 	"strings"
 	"syscall"
@@ -312,6 +311,8 @@ func (s *Session) handshake(ctx context.Context) error {
 		RootCAs:    s.acct.RootCAs,
 		MinVersion: tls.VersionTLS12,
 		Time:       s.opts.Now,
+		// Scan mails are bulk data: full-size TLS records from the start, not small ones ramping up.
+		DynamicRecordSizingDisabled: true,
 	}
 	if s.acct.ClientCert != nil {
 		cfg.Certificates = []tls.Certificate{*s.acct.ClientCert}
@@ -657,7 +658,7 @@ func allTemporary(r []RcptError) bool {
 
 // writeBody copies the message through a dot-stuffing writer, renewing the write deadline for every block.
 func (s *Session) writeBody(body io.Reader) error {
-	dw := textproto.NewWriter(bufio.NewWriter(&deadlineWriter{s.conn, s.opts.Timeouts.DataBlock})).DotWriter()
+	dw := newDotWriter(&deadlineWriter{s.conn, s.opts.Timeouts.DataBlock})
 	if _, err := io.Copy(dw, body); err != nil {
 		dw.Close()
 		return err
