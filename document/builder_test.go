@@ -9,6 +9,7 @@ import (
 // broken ones: it checks nothing.
 type tiffBuilder struct {
 	bo  byteOrder
+	big bool // BigTIFF: 8-byte counts and offsets, 20-byte entries
 	buf []byte
 }
 
@@ -36,6 +37,44 @@ func newTIFF(bo byteOrder) *tiffBuilder {
 	return b
 }
 
+// newBigTIFF starts a BigTIFF file.
+func newBigTIFF(bo byteOrder) *tiffBuilder {
+	b := newTIFF(bo)
+	b.big = true
+	b.bo.PutUint16(b.buf[2:], 43)
+	b.buf = b.buf[:4]
+	b.buf = bo.AppendUint16(b.buf, 8)
+	b.buf = bo.AppendUint16(b.buf, 0)
+	b.buf = bo.AppendUint64(b.buf, 0)
+	return b
+}
+
+// sizes returns the sizes of an IFD's count, of one entry, and of an
+// entry's value field.
+func (b *tiffBuilder) sizes() (count, entry, value uint32) {
+	if b.big {
+		return 8, 20, 8
+	}
+	return 2, 12, 4
+}
+
+// firstIFD returns the header's offset of the first IFD.
+func (b *tiffBuilder) firstIFD() uint64 {
+	if b.big {
+		return b.bo.Uint64(b.buf[8:])
+	}
+	return uint64(b.bo.Uint32(b.buf[4:]))
+}
+
+// putOffset writes an offset (4 bytes, or 8 in BigTIFF) at p.
+func (b *tiffBuilder) putOffset(p []byte, v uint64) {
+	if b.big {
+		b.bo.PutUint64(p, v)
+	} else {
+		b.bo.PutUint32(p, uint32(v))
+	}
+}
+
 // data appends p and returns its offset.
 func (b *tiffBuilder) data(p []byte) uint32 {
 	off := uint32(len(b.buf))
@@ -47,10 +86,12 @@ func (b *tiffBuilder) data(p []byte) uint32 {
 func (b *tiffBuilder) encode(f field) []byte {
 	var p []byte
 	for _, v := range f.vals {
-		switch typeSize(f.typ) {
-		case 1:
+		switch {
+		case f.typ == typeLong8:
+			p = b.bo.AppendUint64(p, uint64(v))
+		case typeSize(f.typ) == 1:
 			p = append(p, byte(v))
-		case 2:
+		case typeSize(f.typ) == 2:
 			p = b.bo.AppendUint16(p, uint16(v))
 		default: // LONG, or half a RATIONAL
 			p = b.bo.AppendUint32(p, v)
@@ -62,13 +103,14 @@ func (b *tiffBuilder) encode(f field) []byte {
 // ifd appends an IFD with the fields (sorted by tag) and a zero next
 // pointer, and returns its offset. The first IFD becomes the header's.
 func (b *tiffBuilder) ifd(fields ...field) uint32 {
+	_, _, valueSize := b.sizes()
 	fields = slices.Clone(fields)
 	slices.SortFunc(fields, func(x, y field) int { return int(x.tag) - int(y.tag) })
-	values := make([][4]byte, len(fields))
+	values := make([][8]byte, len(fields))
 	for i, f := range fields {
 		p := b.encode(f)
-		if len(p) > 4 {
-			b.bo.PutUint32(values[i][:], b.data(p))
+		if uint32(len(p)) > valueSize {
+			b.putOffset(values[i][:], uint64(b.data(p)))
 		} else {
 			copy(values[i][:], p)
 		}
@@ -77,7 +119,11 @@ func (b *tiffBuilder) ifd(fields ...field) uint32 {
 		b.buf = append(b.buf, 0)
 	}
 	off := uint32(len(b.buf))
-	b.buf = b.bo.AppendUint16(b.buf, uint16(len(fields)))
+	if b.big {
+		b.buf = b.bo.AppendUint64(b.buf, uint64(len(fields)))
+	} else {
+		b.buf = b.bo.AppendUint16(b.buf, uint16(len(fields)))
+	}
 	for i, f := range fields {
 		count := uint32(len(f.vals))
 		if f.typ == typeRational {
@@ -85,29 +131,41 @@ func (b *tiffBuilder) ifd(fields ...field) uint32 {
 		}
 		b.buf = b.bo.AppendUint16(b.buf, f.tag)
 		b.buf = b.bo.AppendUint16(b.buf, f.typ)
-		b.buf = b.bo.AppendUint32(b.buf, count)
-		b.buf = append(b.buf, values[i][:]...)
+		if b.big {
+			b.buf = b.bo.AppendUint64(b.buf, uint64(count))
+		} else {
+			b.buf = b.bo.AppendUint32(b.buf, count)
+		}
+		b.buf = append(b.buf, values[i][:valueSize]...)
 	}
-	b.buf = b.bo.AppendUint32(b.buf, 0)
-	if b.bo.Uint32(b.buf[4:]) == 0 {
-		b.bo.PutUint32(b.buf[4:], off)
+	b.buf = append(b.buf, make([]byte, valueSize)...) // no next IFD
+	if b.firstIFD() == 0 {
+		b.putOffset(b.buf[valueSize:], uint64(off)) // the header's pointer follows 4 (classic) or 8 bytes
 	}
 	return off
 }
 
+// entries returns the number of entries of the IFD at ifd.
+func (b *tiffBuilder) entries(ifd uint32) uint32 {
+	if b.big {
+		return uint32(b.bo.Uint64(b.buf[ifd:]))
+	}
+	return uint32(b.bo.Uint16(b.buf[ifd:]))
+}
+
 // link points the next-IFD field of the IFD at from to the IFD at to.
 func (b *tiffBuilder) link(from, to uint32) {
-	n := uint32(b.bo.Uint16(b.buf[from:]))
-	b.bo.PutUint32(b.buf[from+2+12*n:], to)
+	countSize, entrySize, _ := b.sizes()
+	b.putOffset(b.buf[from+countSize+entrySize*b.entries(from):], uint64(to))
 }
 
 // setValue overwrites the value (or value offset) of tag in the IFD at ifd.
 func (b *tiffBuilder) setValue(ifd uint32, tag uint16, v uint32) {
-	n := uint32(b.bo.Uint16(b.buf[ifd:]))
-	for i := range n {
-		e := b.buf[ifd+2+12*i:]
+	countSize, entrySize, valueSize := b.sizes()
+	for i := range b.entries(ifd) {
+		e := b.buf[ifd+countSize+entrySize*i:]
 		if b.bo.Uint16(e) == tag {
-			b.bo.PutUint32(e[8:], v)
+			b.putOffset(e[entrySize-valueSize:], uint64(v))
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package document
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -10,18 +12,54 @@ import (
 // ErrNoInput is returned by Convert when it is given no input files.
 var ErrNoInput = errors.New("document: no input files")
 
-// outputMode is the permission of a finished PDF.
+// outputMode is the permission of a finished document.
 const outputMode = 0o644
 
-// Convert writes every page of the TIFF files inputs, in order, into one PDF
-// at out and returns the number of pages written. The PDF is written to a
-// temporary file in out's directory, synced and renamed onto out, so out is
-// either the complete new PDF or untouched: on any error the temporary file
-// is removed. Errors about an input are *InputError values naming the file
-// and page. Only when the final sync of the directory fails is the new PDF
-// already in place at out; the error then says the rename may not survive
-// a power cut.
+// Convert writes every page of the input files, in order, into one PDF at
+// out and returns the number of pages written. Inputs are TIFF (every
+// page), JPEG or PBM files, told apart by their first bytes (see ReadPages).
+// The PDF is written to a temporary file in out's directory, synced and
+// renamed onto out, so out is either the complete new PDF or untouched: on
+// any error the temporary file is removed. Errors about an input are
+// *InputError values naming the file and page. Only when the final sync of
+// the directory fails is the new PDF already in place at out; the error
+// then says the rename may not survive a power cut.
 func Convert(out string, inputs []string, info Info) (pages int, err error) {
+	return convert(out, inputs, allPages, func(f *os.File) pageWriter { return NewPDF(f, info) })
+}
+
+// ConvertPages is Convert for the pages first to last (counted from 1 across all inputs, inclusive) only: the
+// parts of a document too large for one mail.
+func ConvertPages(out string, inputs []string, first, last int, info Info) (pages int, err error) {
+	if first < 1 || last < first {
+		return 0, fmt.Errorf("document: no pages %d to %d", first, last)
+	}
+	return convert(out, inputs, pageRange{first, last}, func(f *os.File) pageWriter { return NewPDF(f, info) })
+}
+
+// pageRange selects pages by their number across the inputs, from 1; allPages selects every page.
+type pageRange struct{ first, last int }
+
+var allPages = pageRange{1, int(^uint(0) >> 1)}
+
+func (r pageRange) has(n int) bool { return n >= r.first && n <= r.last }
+
+// ConvertTIFFF is Convert for a TIFF-F file (see TIFFF): the same inputs,
+// except JPEG pages, which TIFF-F cannot hold; the same atomic replacement
+// of out.
+func ConvertTIFFF(out string, inputs []string) (pages int, err error) {
+	return convert(out, inputs, allPages, func(f *os.File) pageWriter { return NewTIFFF(f) })
+}
+
+// pageWriter is a document being written page by page: a PDF or a TIFFF.
+type pageWriter interface {
+	AddPage(r io.ReaderAt, pg Page) error
+	Close() error
+}
+
+// convert writes every page of the inputs through the writer that start
+// returns for a temporary file, and puts the file in place at out.
+func convert(out string, inputs []string, sel pageRange, start func(*os.File) pageWriter) (pages int, err error) {
 	if len(inputs) == 0 {
 		return 0, ErrNoInput
 	}
@@ -37,15 +75,20 @@ func Convert(out string, inputs []string, info Info) (pages int, err error) {
 		}
 	}()
 
-	pdf := NewPDF(tmp, info)
+	doc := start(tmp)
+	seen := 0 // pages of the inputs so far, selected or not
 	for _, in := range inputs {
-		n, err := addFile(pdf, in)
+		n, total, err := addFile(doc, in, seen, sel)
 		if err != nil {
 			return 0, err
 		}
 		pages += n
+		seen += total
 	}
-	if err := pdf.Close(); err != nil {
+	if pages == 0 {
+		return 0, fmt.Errorf("document: no pages %d to %d in %d pages", sel.first, sel.last, seen)
+	}
+	if err := doc.Close(); err != nil {
 		return 0, err
 	}
 	if err := tmp.Chmod(outputMode); err != nil {
@@ -67,30 +110,56 @@ func Convert(out string, inputs []string, info Info) (pages int, err error) {
 	return pages, nil
 }
 
-// addFile adds every page of the TIFF file name to pdf.
-func addFile(pdf *PDF, name string) (int, error) {
+// addFile adds the selected pages of the file name to doc; before counts the pages of the inputs before it.
+// It returns how many pages it added and how many the file has.
+func addFile(doc pageWriter, name string, before int, sel pageRange) (added, total int, err error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return 0, fmt.Errorf("document: %w", err)
+		return 0, 0, fmt.Errorf("document: %w", err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return 0, fmt.Errorf("document: %w", err)
+		return 0, 0, fmt.Errorf("document: %w", err)
 	}
-	pages, err := ReadTIFF(f, st.Size())
-	for _, pg := range pages {
-		if err = pdf.AddTIFFPage(f, pg); err != nil {
+	pages, err := ReadPages(f, st.Size())
+	for i, pg := range pages {
+		if !sel.has(before + i + 1) {
+			continue
+		}
+		if err = doc.AddPage(f, pg); err != nil {
 			break
 		}
+		added++
 	}
 	if ie := (*InputError)(nil); errors.As(err, &ie) {
 		ie.File = name
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return len(pages), nil
+	return added, len(pages), nil
+}
+
+// ReadPages reads the structure of a TIFF, JPEG or PBM file of size bytes,
+// recognised by its first bytes whatever its name: "II" or "MM" for TIFF
+// (ReadTIFF), FF D8 FF for JPEG (ReadJPEG), "P1" or "P4" and a space for
+// PBM (ReadPBM). Anything else is refused with ErrFormat.
+func ReadPages(r io.ReaderAt, size int64) ([]Page, error) {
+	var magic [3]byte
+	n, err := r.ReadAt(magic[:min(size, 3)], 0)
+	if err != nil && err != io.EOF {
+		return nil, &InputError{Err: err}
+	}
+	switch m := magic[:n]; {
+	case bytes.HasPrefix(m, []byte("II")), bytes.HasPrefix(m, []byte("MM")):
+		return ReadTIFF(r, size)
+	case bytes.Equal(m, []byte{0xff, markSOI, 0xff}):
+		return ReadJPEG(r, size)
+	case n == 3 && m[0] == 'P' && (m[1] == '1' || m[1] == '4') && isSpace(m[2]):
+		return ReadPBM(r, size)
+	}
+	return nil, &InputError{Err: ErrFormat}
 }
 
 // syncDir flushes directory dir, so that a rename in it survives a power cut.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -70,7 +71,9 @@ func TestConvertErrors(t *testing.T) {
 	p2 := b.ifd(pageFields(1728, 10, CompressionG4, 10, []uint32{s}, []uint32{4096})...)
 	b.link(p1, p2)
 	cut := writeFile(t, dir, "cut.tif", b.buf)
-	jpeg := writeFile(t, dir, "photo.tif", onePage(binary.LittleEndian, 640, 480, 7, []byte("jpeg"), short(tagBitsPerSample, 8)))
+	lzw := writeFile(t, dir, "lzw.tif", onePage(binary.LittleEndian, 640, 480, 5, []byte("lzw-data"), short(tagBitsPerSample, 8)))
+	jpeg := writeFile(t, dir, "photo.tif", onePage(binary.LittleEndian, 640, 480, CompressionJPEG, []byte("jpeg"), short(tagBitsPerSample, 8)))
+	pbm := writeFile(t, dir, "fax.pbm", []byte("P4 16 2\n\xff\xff\x00\x00P4 16 2\n\xff"))
 	missing := filepath.Join(dir, "missing.tif")
 
 	tests := []struct {
@@ -81,9 +84,11 @@ func TestConvertErrors(t *testing.T) {
 	}{
 		{"no inputs", nil, ErrNoInput, "document: no input files"},
 		{"missing file", []string{good, missing}, fs.ErrNotExist, "document: open " + missing + ": no such file or directory"},
-		{"not a TIFF", []string{good, notes}, ErrNotTIFF, "document: " + notes + ": not a TIFF file"},
+		{"not a scan", []string{good, notes}, ErrFormat, "document: " + notes + ": not a TIFF file, nor a JPEG or PBM image"},
 		{"damaged page", []string{good, cut}, ErrDamaged, "document: " + cut + " page 2: strip 1 extends past end of file"},
-		{"unsupported page", []string{good, jpeg}, ErrUnsupported, "document: " + jpeg + " page 1: unsupported compression 7"},
+		{"unsupported page", []string{good, lzw}, ErrUnsupported, "document: " + lzw + " page 1: unsupported compression 5"},
+		{"damaged JPEG strip", []string{good, jpeg}, ErrDamaged, "document: " + jpeg + " page 1: strip 1: JPEG data does not start with an SOI marker"},
+		{"damaged PBM image", []string{good, pbm}, ErrDamaged, "document: " + pbm + " page 2: raster extends past end of file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,5 +126,69 @@ func TestConvertUnwritableDirectory(t *testing.T) {
 	out := filepath.Join(dir, "no-such-dir", "out.pdf")
 	if _, err := Convert(out, []string{in}, Info{}); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("got %v", err)
+	}
+}
+
+func TestConvertTIFFF(t *testing.T) {
+	dir := t.TempDir()
+	fax := writeFile(t, dir, "fax.tif", readSample(t))
+	pbm := writeFile(t, dir, "scan.pbm", append([]byte("P4 1728 4\n"), make([]byte, 4*216)...))
+	photo := writeFile(t, dir, "photo.jpg", goJPEG(t, false, 16, 8))
+	out := filepath.Join(dir, "fax-out.tif")
+	n, err := ConvertTIFFF(out, []string{fax, pbm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	pages, err := ReadTIFF(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || len(pages) != 2 || pages[0].Compression != CompressionG3 || pages[1].Width != 1728 {
+		t.Errorf("%d pages written, read back %+v", n, pages)
+	}
+	if st.Mode().Perm() != outputMode {
+		t.Errorf("output mode %v", st.Mode())
+	}
+
+	// A JPEG page cannot go into TIFF-F; the old output stays.
+	if _, err := ConvertTIFFF(out, []string{fax, photo}); !errors.Is(err, ErrUnsupported) || !strings.HasPrefix(err.Error(), "document: "+photo+" page 1: ") {
+		t.Errorf("got %v", err)
+	}
+	if b, _ := os.ReadFile(out); int64(len(b)) != st.Size() {
+		t.Errorf("a failed conversion changed the output")
+	}
+}
+
+// ConvertPages takes a range of pages across several inputs.
+func TestConvertPages(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "scan.tif", readSample(t))
+	inputs := []string{in, in, in}
+	out := filepath.Join(dir, "part.pdf")
+	one, err := ConvertPages(out, inputs, 1, 1, Info{})
+	if err != nil || one != 1 {
+		t.Fatalf("ConvertPages(1, 1) = %d, %v", one, err)
+	}
+	st, _ := os.Stat(out)
+	size1 := st.Size()
+	pages, err := ConvertPages(out, inputs, 2, 3, Info{})
+	if err != nil || pages != 2 {
+		t.Fatalf("ConvertPages(2, 3) = %d, %v", pages, err)
+	}
+	pdf, _ := os.ReadFile(out)
+	checkXref(t, pdf)
+	if st, _ := os.Stat(out); st.Size() < size1*3/2 {
+		t.Errorf("a 2-page part of %d bytes, a 1-page one of %d", st.Size(), size1)
+	}
+	for _, r := range [][2]int{{0, 1}, {2, 1}, {4, 5}} {
+		if _, err := ConvertPages(out, inputs, r[0], r[1], Info{}); err == nil {
+			t.Errorf("ConvertPages(%d, %d) accepted", r[0], r[1])
+		}
 	}
 }

@@ -9,27 +9,32 @@ import (
 // these, so callers can tell a bad scan (permanent, tell the user) from an I/O
 // failure with errors.Is.
 var (
-	// ErrNotTIFF means the input does not start like a TIFF file.
-	ErrNotTIFF = errors.New("not a TIFF file")
-	// ErrDamaged means the TIFF structure is broken: truncated, looping,
-	// pointing outside the file, or missing a required tag.
-	ErrDamaged = errors.New("damaged TIFF file")
-	// ErrUnsupported means the file is valid TIFF but uses a feature this
-	// package does not convert yet (compression, bit depth, tiles, BigTIFF).
-	ErrUnsupported = errors.New("unsupported TIFF feature")
+	// ErrFormat means the input is none of the formats this package reads:
+	// TIFF, JPEG or PBM (recognised by their first bytes, not their names).
+	ErrFormat = errors.New("not a TIFF file, nor a JPEG or PBM image")
+	// ErrNotTIFF means the input does not start like a TIFF file. It wraps
+	// ErrFormat.
+	ErrNotTIFF error = &kindError{ErrFormat, "not a TIFF file"}
+	// ErrDamaged means the file's structure is broken: truncated, looping,
+	// pointing outside the file, or missing a required part.
+	ErrDamaged = errors.New("damaged file")
+	// ErrUnsupported means the file is valid but uses a feature this package
+	// does not convert (a compression, bit depth, colour model or coding
+	// process the PDF could not carry unchanged).
+	ErrUnsupported = errors.New("unsupported feature")
 	// ErrLimit means the file exceeds one of the reader's limits (MaxPages,
-	// MaxDimension, MaxIFDEntries, MaxStrips).
-	ErrLimit = errors.New("TIFF file exceeds a limit")
+	// MaxDimension, MaxIFDEntries, MaxStrips, MaxJPEGTables).
+	ErrLimit = errors.New("file exceeds a limit")
 	// ErrClosed is returned by a PDF after Close.
 	ErrClosed = errors.New("document: pdf already closed")
 )
 
 // InputError locates a problem in an input: the file (when known) and the
-// 1-based page. Err wraps one of ErrNotTIFF, ErrDamaged, ErrUnsupported,
-// ErrLimit, or the I/O error met while reading the input.
+// 1-based page. Err wraps one of ErrFormat (ErrNotTIFF), ErrDamaged,
+// ErrUnsupported, ErrLimit, or the I/O error met while reading the input.
 type InputError struct {
-	File string // input name as given to Convert; empty from ReadTIFF and AddTIFFPage
-	Page int    // 1-based page (IFD) number; 0 when the problem is not in one page
+	File string // input name as given to Convert; empty from the readers and AddPage
+	Page int    // 1-based page number in its file (IFD, or image of a PBM file); 0 when the problem is not in one page
 	Err  error
 }
 

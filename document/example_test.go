@@ -10,13 +10,13 @@ import (
 	"github.com/scangate/gateway/document"
 )
 
-// Convert turns scanned TIFF files into one PDF at out, atomically.
+// Convert turns scanned TIFF, JPEG and PBM files into one PDF at out, atomically.
 func ExampleConvert() {
 	pages, err := document.Convert("/var/spool/scangate/out/job-42.pdf",
-		[]string{"/var/spool/scangate/jobs/42/page-1.tif", "/var/spool/scangate/jobs/42/page-2.tif"},
+		[]string{"/var/spool/scangate/jobs/42/page-1.tif", "/var/spool/scangate/jobs/42/photo.jpg"},
 		document.Info{Title: "Scan from reception", Producer: "Scangate", Created: time.Now()})
 	if err != nil {
-		log.Fatal(err) // e.g. "document: /var/spool/.../page-2.tif page 1: unsupported compression 7"
+		log.Fatal(err) // e.g. "document: /var/spool/.../page-1.tif page 2: unsupported compression 5"
 	}
 	fmt.Println(pages, "pages")
 }
@@ -43,7 +43,7 @@ func ExampleNewPDF() {
 		fmt.Printf("page %d: %dx%d pixels at %gx%g dpi, compression %d: %.2f x %.2f in\n",
 			pg.Number, pg.Width, pg.Height, pg.XRes, pg.YRes, pg.Compression,
 			float64(pg.Width)/pg.XRes, float64(pg.Height)/pg.YRes)
-		if err := pdf.AddTIFFPage(f, pg); err != nil {
+		if err := pdf.AddPage(f, pg); err != nil {
 			log.Fatal(err)
 		}
 	}

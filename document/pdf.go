@@ -3,8 +3,8 @@ package document
 import (
 	"bufio"
 	"bytes"
-	"compress/zlib"
 	"fmt"
+	"image"
 	"io"
 	"math"
 	"math/bits"
@@ -14,11 +14,17 @@ import (
 	"unicode/utf16"
 )
 
-// Info is what the PDF's document information dictionary says.
+// Info describes the document: what its information dictionary says, and
+// how its pages are written.
 type Info struct {
 	Title    string    // document title shown by viewers; omitted when empty
 	Producer string    // program that made the file, e.g. "Scangate 1.2"; omitted when empty
 	Created  time.Time // CreationDate; omitted when zero
+	// Compact recodes G3 pages (T.4, 1-D or 2-D) as G4, and G4 pages in
+	// several strips as one G4 image: lossless, and a third to a half
+	// smaller, at the cost of decoding them. Without it G3 and G4 data
+	// pass through unchanged.
+	Compact bool
 }
 
 // Object numbers fixed up front so that pages can point at their parent
@@ -52,8 +58,8 @@ type PDF struct {
 	pages   []int   // object number of each page, in order
 	nodes   []int   // nodes[k] is the tree node holding pages (k+1)*pagesPerNode onwards
 	buf     []byte
-	zw      *zlib.Writer
-	err     error // first failure that left the output unusable
+	recoded []byte // G4 data of the image being recoded
+	err     error  // first failure that left the output unusable
 	closed  bool
 }
 
@@ -75,7 +81,7 @@ func (c *countWriter) Write(b []byte) (int, error) {
 }
 
 // NewPDF starts a PDF on w. A write error is kept and returned by the next
-// AddTIFFPage or Close.
+// AddPage or Close.
 func NewPDF(w io.Writer, info Info) *PDF {
 	p := &PDF{bw: bufio.NewWriterSize(w, ioBufSize), info: info}
 	p.w.w = p.bw
@@ -102,44 +108,124 @@ func (p *PDF) beginObj(num int) {
 // writeErr reports a failure of the output.
 func writeErr(err error) error { return fmt.Errorf("document: write pdf: %w", err) }
 
-// AddTIFFPage adds one page whose image data is read from r, the TIFF file
-// that pg was read from. A page the writer cannot represent is refused with
-// an *InputError before anything is written, and the PDF stays usable; any
-// later failure (reading r, writing the output) leaves it unusable, and
-// every further call returns that error.
-func (p *PDF) AddTIFFPage(r io.ReaderAt, pg Page) error {
+// AddPage adds one page whose image data is read from r, the file that pg
+// was read from (by ReadPages, ReadTIFF, ReadJPEG or ReadPBM). A page the
+// writer cannot represent is refused with an *InputError before anything is
+// written, and the PDF stays usable; any later failure (reading r, writing
+// the output) leaves it unusable, and every further call returns that error.
+func (p *PDF) AddPage(r io.ReaderAt, pg Page) error {
 	if p.closed {
 		return ErrClosed
 	}
 	if p.err != nil {
 		return p.err
 	}
-	if err := checkPage(&pg); err != nil {
+	plans, err := p.plan(r, &pg)
+	if err != nil {
 		return &InputError{Page: pg.Number, Err: err}
 	}
-	if err := p.writePage(r, &pg); err != nil {
+	if err := p.writePage(r, &pg, plans); err != nil {
 		p.err = err
 		return err
 	}
 	return nil
 }
 
+// imageKind is how the data of an image XObject reach the PDF.
+type imageKind int
+
+const (
+	copyData    imageKind = iota // the coded bytes of one strip or tile unchanged (CCITT, JPEG), bits reversed for FillOrder 2
+	encodeRows                   // uncompressed rows coded as G4
+	recodeCCITT                  // CCITT data decoded and coded again as G4, or copied when that does not pay
+)
+
+// imagePlan is how strips or tiles of a page become an image XObject.
+type imagePlan struct {
+	kind     imageKind
+	first, n int    // the strips (stacked) or the tile the image is made of
+	w, h     int    // size of the coded image in pixels
+	dict     string // the image dictionary's entries from /ColorSpace up to /Length
+	// tables go into a JPEG strip after its SOI marker: the page's shared
+	// JPEGTables without their own SOI and EOI, and for RGB samples an
+	// Adobe segment that says so.
+	tables []byte
+}
+
+// plan checks a page and works out how its strips or tiles are written,
+// reading only JPEG headers.
+func (p *PDF) plan(r io.ReaderAt, pg *Page) ([]imagePlan, error) {
+	if err := checkPage(pg); err != nil {
+		return nil, err
+	}
+	if pg.Compression == CompressionJPEG {
+		return planJPEG(r, pg)
+	}
+	return planBilevel(pg, p.info.Compact), nil
+}
+
+// pieceName is what the page's pieces are called in messages.
+func pieceName(pg *Page) string {
+	if pg.Tiled() {
+		return "tile"
+	}
+	return "strip"
+}
+
 // checkPage refuses a page the writer cannot turn into PDF.
 func checkPage(pg *Page) error {
 	switch pg.Compression {
-	case CompressionNone, CompressionCCITTRLE:
-	case CompressionG3:
-		if pg.T4Options&T4Uncompressed != 0 {
-			return unsupported("G3 uncompressed mode")
+	case CompressionNone, CompressionCCITTRLE, CompressionG3, CompressionG4:
+		if err := checkBilevel(pg); err != nil {
+			return err
 		}
-	case CompressionG4:
-		if pg.T6Options&T6Uncompressed != 0 {
-			return unsupported("G4 uncompressed mode")
+	case CompressionJPEG:
+		if err := checkJPEG(pg); err != nil {
+			return err
 		}
 	default:
 		return unsupported("compression %d", pg.Compression)
 	}
 	switch {
+	case pg.Width < 1 || pg.Height < 1 || pg.Width > MaxDimension || pg.Height > MaxDimension:
+		return damaged("page size %dx%d outside 1..%d pixels", pg.Width, pg.Height, MaxDimension)
+	case !(pg.XRes > 0 && pg.YRes > 0) || math.IsInf(pg.XRes, 0) || math.IsInf(pg.YRes, 0):
+		return damaged("resolution %gx%g", pg.XRes, pg.YRes)
+	case pg.Tiled() && (pg.TileLength < 1 || pg.TileWidth > MaxDimension || pg.TileLength > MaxDimension):
+		return damaged("tile size %dx%d outside 1..%d pixels", pg.TileWidth, pg.TileLength, MaxDimension)
+	case !pg.Tiled() && pg.RowsPerStrip < 1:
+		return damaged("rows per strip %d", pg.RowsPerStrip)
+	case pg.Format == FormatPlainPBM && pg.Compression != CompressionNone:
+		return damaged("plain PBM page with compression %d", pg.Compression)
+	}
+	if want := pg.cells(); int64(len(pg.Strips)) != want {
+		if pg.Tiled() {
+			return damaged("%dx%d pixels in tiles of %dx%d need %d tiles, the page has %d",
+				pg.Width, pg.Height, pg.TileWidth, pg.TileLength, want, len(pg.Strips))
+		}
+		return damaged("%d rows in strips of %d need %d strips, the page has %d",
+			pg.Height, pg.RowsPerStrip, want, len(pg.Strips))
+	}
+	for i, s := range pg.Strips {
+		if s.Offset < 0 || s.Length <= 0 {
+			return damaged("%s %d has offset %d and length %d", pieceName(pg), i+1, s.Offset, s.Length)
+		}
+		cell := pg.Cell(i)
+		if need := int64(cell.Dy()) * packedRowBytes(cell.Dx()); pg.Compression == CompressionNone && pg.Format != FormatPlainPBM && s.Length < need {
+			return damaged("%s %d holds %d bytes, %d rows need %d", pieceName(pg), i+1, s.Length, cell.Dy(), need)
+		}
+	}
+	return nil
+}
+
+// checkBilevel refuses a CCITT or uncompressed page that is not plain
+// black and white.
+func checkBilevel(pg *Page) error {
+	switch {
+	case pg.Compression == CompressionG3 && pg.T4Options&T4Uncompressed != 0:
+		return unsupported("G3 uncompressed mode")
+	case pg.Compression == CompressionG4 && pg.T6Options&T6Uncompressed != 0:
+		return unsupported("G4 uncompressed mode")
 	case pg.BitsPerSample != 1:
 		return unsupported("bits per sample %d", pg.BitsPerSample)
 	case pg.SamplesPerPixel != 1:
@@ -148,50 +234,40 @@ func checkPage(pg *Page) error {
 		return unsupported("photometric interpretation %d", pg.Photometric)
 	case pg.FillOrder != 1 && pg.FillOrder != 2:
 		return unsupported("fill order %d", pg.FillOrder)
-	case pg.Width < 1 || pg.Height < 1 || pg.Width > MaxDimension || pg.Height > MaxDimension:
-		return damaged("page size %dx%d outside 1..%d pixels", pg.Width, pg.Height, MaxDimension)
-	case !(pg.XRes > 0 && pg.YRes > 0) || math.IsInf(pg.XRes, 0) || math.IsInf(pg.YRes, 0):
-		return damaged("resolution %gx%g", pg.XRes, pg.YRes)
-	case pg.RowsPerStrip < 1:
-		return damaged("rows per strip %d", pg.RowsPerStrip)
-	}
-	if want := pg.stripsNeeded(); len(pg.Strips) != want {
-		return damaged("%d rows in strips of %d need %d strips, the page has %d",
-			pg.Height, pg.RowsPerStrip, want, len(pg.Strips))
-	}
-	for i, s := range pg.Strips {
-		if s.Offset < 0 || s.Length <= 0 {
-			return damaged("strip %d has offset %d and length %d", i+1, s.Offset, s.Length)
-		}
-		if need := int64(pg.stripRows(i)) * pg.rowBytes(); pg.Compression == CompressionNone && s.Length < need {
-			return damaged("strip %d holds %d bytes, %d rows need %d", i+1, s.Length, pg.stripRows(i), need)
-		}
 	}
 	return nil
 }
 
-// writePage writes the image XObjects of every strip, the content stream
-// that stacks them, and the page object.
-func (p *PDF) writePage(r io.ReaderAt, pg *Page) error {
-	images := make([]int, len(pg.Strips))
-	for i := range pg.Strips {
-		num, err := p.writeStrip(r, pg, i)
-		if err != nil {
-			return err
-		}
-		images[i] = num
+// placed is an image XObject and where its top-left corner goes on the
+// page, in pixels from the page's top-left corner.
+type placed struct {
+	obj  int
+	at   image.Point
+	w, h int
+}
+
+// writePage writes the image XObjects of a page, the content stream that
+// places them, and the page object.
+func (p *PDF) writePage(r io.ReaderAt, pg *Page, plans []imagePlan) error {
+	images, err := p.writePlans(r, pg, plans)
+	if err != nil {
+		return err
 	}
 
-	// Draw in pixel units: one unit is one TIFF pixel, so each strip sits at
+	// Draw in pixel units: one unit is one pixel, so each image sits at
 	// whole-number coordinates and non-square pixels scale the page, not
-	// the picture.
+	// the picture. Tiles that reach past the page are clipped.
 	var c bytes.Buffer
 	fmt.Fprintf(&c, "q %s 0 0 %s 0 0 cm\n", num(72/pg.XRes), num(72/pg.YRes))
-	top := 0
-	for i := range images {
-		rows := pg.stripRows(i)
-		fmt.Fprintf(&c, "q %d 0 0 %d 0 %d cm /Im%d Do Q\n", pg.Width, rows, pg.Height-top-rows, i+1)
-		top += rows
+	page := image.Rect(0, 0, pg.Width, pg.Height)
+	for _, im := range images {
+		if !image.Rect(im.at.X, im.at.Y, im.at.X+im.w, im.at.Y+im.h).In(page) {
+			fmt.Fprintf(&c, "0 0 %d %d re W n\n", pg.Width, pg.Height)
+			break
+		}
+	}
+	for i, im := range images {
+		fmt.Fprintf(&c, "q %d 0 0 %d %d %d cm /Im%d Do Q\n", im.w, im.h, im.at.X, pg.Height-im.at.Y-im.h, i+1)
 	}
 	c.WriteString("Q")
 	content := p.newObj()
@@ -208,98 +284,106 @@ func (p *PDF) writePage(r io.ReaderAt, pg *Page) error {
 		}
 		parent = p.nodes[k]
 	}
-	page := p.newObj()
-	p.beginObj(page)
+	procSet := "/ImageB"
+	if pg.SamplesPerPixel > 1 {
+		procSet = "/ImageC"
+	}
+	obj := p.newObj()
+	p.beginObj(obj)
 	p.printf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s]\n", parent,
 		num(float64(pg.Width)/pg.XRes*72), num(float64(pg.Height)/pg.YRes*72))
-	p.printf("/Resources << /ProcSet [/PDF /ImageB] /XObject <<")
-	for i, obj := range images {
-		p.printf(" /Im%d %d 0 R", i+1, obj)
+	p.printf("/Resources << /ProcSet [/PDF %s] /XObject <<", procSet)
+	for i, im := range images {
+		p.printf(" /Im%d %d 0 R", i+1, im.obj)
 	}
 	p.printf(" >> >>\n/Contents %d 0 R >>\nendobj\n", content)
-	p.pages = append(p.pages, page)
+	p.pages = append(p.pages, obj)
 	if p.w.err != nil {
 		return writeErr(p.w.err)
 	}
 	return nil
 }
 
-// writeStrip writes strip i of the page as an image XObject and returns its
-// object number.
-func (p *PDF) writeStrip(r io.ReaderAt, pg *Page, i int) (int, error) {
-	rows := pg.stripRows(i)
+// writePlans writes the image XObjects of plans: one each, except where
+// recoding falls back to copying each strip.
+func (p *PDF) writePlans(r io.ReaderAt, pg *Page, plans []imagePlan) ([]placed, error) {
+	var images []placed
+	for i := range plans {
+		pl := &plans[i]
+		var obj int
+		switch pl.kind {
+		case recodeCCITT:
+			data, ok := p.recode(r, pg, pl)
+			if !ok {
+				ims, err := p.writePlans(r, pg, copyPlans(pg, pl.first, pl.n))
+				if err != nil {
+					return nil, err
+				}
+				images = append(images, ims...)
+				continue
+			}
+			obj = p.beginImage(pl)
+			p.printf(" /Length %d >>\nstream\n", len(data))
+			p.w.Write(data)
+			p.printf("\nendstream\nendobj\n")
+		case encodeRows:
+			obj = p.beginImage(pl)
+			if err := p.writeStream(func(w io.Writer) error { return p.encodeRows(w, r, pg, pl) }); err != nil {
+				return nil, err
+			}
+		default:
+			obj = p.beginImage(pl)
+			if err := p.writeCopy(r, pg, pl.first, pl.tables); err != nil {
+				return nil, err
+			}
+		}
+		images = append(images, placed{obj, pg.Cell(pl.first).Min, pl.w, pl.h})
+	}
+	return images, nil
+}
+
+// beginImage starts an image XObject, writes its dictionary up to /Length
+// and returns its object number.
+func (p *PDF) beginImage(pl *imagePlan) int {
 	obj := p.newObj()
 	p.beginObj(obj)
-	p.printf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1\n",
-		pg.Width, rows)
-	if pg.Compression == CompressionNone {
-		return obj, p.writeFlate(r, pg, i)
-	}
-	p.printf("/Filter /CCITTFaxDecode /DecodeParms %s\n/Length %d >>\nstream\n", ccittParams(pg, rows), pg.Strips[i].Length)
-	if err := p.copyStrip(&p.w, r, pg, i, pg.Strips[i].Length); err != nil {
-		return 0, err
-	}
-	p.printf("\nendstream\nendobj\n")
-	return obj, nil
+	p.printf("<< /Type /XObject /Subtype /Image /Width %d /Height %d %s", pl.w, pl.h, pl.dict)
+	return obj
 }
 
-// ccittParams returns the /DecodeParms dictionary for a CCITT strip of the
-// given rows.
-func ccittParams(pg *Page, rows int) string {
-	k, eol, align := -1, false, false // Group 4
-	switch pg.Compression {
-	case CompressionCCITTRLE:
-		k, align = 0, true // modified Huffman rows, each starting on a byte, no EOL codes
-	case CompressionG3:
-		// TIFF G3 rows each start with an EOL code. With fill bits the
-		// EOL ends on a byte boundary; readers take EncodedByteAlign that
-		// way only when EndOfLine is true (Ghostscript misreads the rows
-		// otherwise).
-		k, eol, align = 0, true, pg.T4Options&T4FillBits != 0
-		if pg.T4Options&T4TwoDimensional != 0 {
-			// Readers only look at the sign of K; the strip's row count
-			// is a bound that holds for any 2-D run length.
-			k = max(rows, 1)
+// writeCopy writes the stream of strip i as it is in the file, with tables
+// put in after its first two bytes (a JPEG SOI marker).
+func (p *PDF) writeCopy(r io.ReaderAt, pg *Page, i int, tables []byte) error {
+	s := pg.Strips[i]
+	p.printf(" /Length %d >>\nstream\n", s.Length+int64(len(tables)))
+	var err error
+	if len(tables) > 0 {
+		err = p.copyRange(&p.w, r, pg, i, 0, 2)
+		p.w.Write(tables)
+		if err == nil {
+			err = p.copyRange(&p.w, r, pg, i, 2, s.Length-2)
 		}
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "<< /K %d /Columns %d /Rows %d /EndOfBlock false", k, pg.Width, rows)
-	if eol {
-		b.WriteString(" /EndOfLine true")
-	}
-	if align {
-		b.WriteString(" /EncodedByteAlign true")
-	}
-	if pg.Photometric == 1 {
-		// CCITT codes describe runs of 0 bits ("white" codes) and 1 bits.
-		// In a min-is-black page 0 bits are black, so the codes' 1 bits
-		// stand for white, which is what BlackIs1 false assumes for 0.
-		b.WriteString(" /BlackIs1 true")
-	}
-	b.WriteString(" >>")
-	return b.String()
-}
-
-// writeFlate writes the rows of uncompressed strip i through zlib, with the
-// stream length as a separate object that follows.
-func (p *PDF) writeFlate(r io.ReaderAt, pg *Page, i int) error {
-	lenObj := p.newObj()
-	decode := ""
-	if pg.Photometric == 0 {
-		decode = " /Decode [1 0]" // 1 bits are black; DeviceGray 1 is white
-	}
-	p.printf("/Filter /FlateDecode%s /Length %d 0 R >>\nstream\n", decode, lenObj)
-	start := p.w.n
-	if p.zw == nil {
-		p.zw = zlib.NewWriter(&p.w)
 	} else {
-		p.zw.Reset(&p.w)
+		err = p.copyRange(&p.w, r, pg, i, 0, s.Length)
 	}
-	if err := p.copyStrip(p.zw, r, pg, i, int64(pg.stripRows(i))*pg.rowBytes()); err != nil {
+	if err != nil {
 		return err
 	}
-	if err := p.zw.Close(); err != nil {
-		return writeErr(err)
+	p.printf("\nendstream\nendobj\n")
+	return nil
+}
+
+// writeStream writes a stream whose length is known only once fill has
+// written it, with that length as a separate object that follows.
+func (p *PDF) writeStream(fill func(w io.Writer) error) error {
+	lenObj := p.newObj()
+	p.printf(" /Length %d 0 R >>\nstream\n", lenObj)
+	start := p.w.n
+	if err := fill(&p.w); err != nil {
+		if p.w.err != nil {
+			return writeErr(p.w.err)
+		}
+		return err
 	}
 	n := p.w.n - start
 	p.printf("\nendstream\nendobj\n")
@@ -308,19 +392,20 @@ func (p *PDF) writeFlate(r io.ReaderAt, pg *Page, i int) error {
 	return nil
 }
 
-// copyStrip copies the first n bytes of strip i to dst, reversing the bits
-// of each byte for FillOrder 2.
-func (p *PDF) copyStrip(dst io.Writer, r io.ReaderAt, pg *Page, i int, n int64) error {
+// copyRange copies n bytes from offset off of strip i to dst, reversing the
+// bits of each byte for FillOrder 2 (which, as in libtiff, JPEG data ignore).
+func (p *PDF) copyRange(dst io.Writer, r io.ReaderAt, pg *Page, i int, off, n int64) error {
+	reverse := pg.FillOrder == 2 && pg.Compression != CompressionJPEG
 	if p.buf == nil {
 		p.buf = make([]byte, ioBufSize)
 	}
-	src := io.NewSectionReader(r, pg.Strips[i].Offset, n)
+	src := io.NewSectionReader(r, pg.Strips[i].Offset+off, n)
 	for n > 0 {
 		b := p.buf[:min(int64(len(p.buf)), n)]
 		if _, err := io.ReadFull(src, b); err != nil {
-			return &InputError{Page: pg.Number, Err: fmt.Errorf("strip %d: %w", i+1, err)}
+			return p.readErr(pg, i, err)
 		}
-		if pg.FillOrder == 2 {
+		if reverse {
 			for j, v := range b {
 				b[j] = bits.Reverse8(v)
 			}
@@ -331,6 +416,11 @@ func (p *PDF) copyStrip(dst io.Writer, r io.ReaderAt, pg *Page, i int, n int64) 
 		n -= int64(len(b))
 	}
 	return nil
+}
+
+// readErr reports a failure to read strip i of a page.
+func (p *PDF) readErr(pg *Page, i int, err error) error {
+	return &InputError{Page: pg.Number, Err: fmt.Errorf("%s %d: %w", pieceName(pg), i+1, err)}
 }
 
 // Close writes the page tree, the information dictionary, the

@@ -2,7 +2,6 @@ package document
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scangate/gateway/document/ccitt"
 )
 
 // testPage returns a page whose strips hold the given bytes, as ReadTIFF
@@ -77,10 +78,10 @@ func TestPDFStructure(t *testing.T) {
 	var out bytes.Buffer
 	created := time.Date(2026, 3, 4, 5, 6, 7, 0, time.FixedZone("", -(3*3600+30*60)))
 	p := NewPDF(&out, Info{Title: "Scan (1)", Producer: "Scangate", Created: created})
-	if err := p.AddTIFFPage(r1, g4); err != nil {
+	if err := p.AddPage(r1, g4); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.AddTIFFPage(r2, raw); err != nil {
+	if err := p.AddPage(r2, raw); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Close(); err != nil {
@@ -90,14 +91,14 @@ func TestPDFStructure(t *testing.T) {
 	if !bytes.HasPrefix(pdf, []byte("%PDF-1.4\n")) {
 		t.Errorf("header %q", pdf[:12])
 	}
-	// 3 fixed objects; page 1: 2 images, content, page; page 2: 2 images with their lengths, content, page.
-	if n := checkXref(t, pdf); n != 1+3+4+6 {
+	// 3 fixed objects; page 1: 2 images, content, page; page 2: 1 image with its length, content, page.
+	if n := checkXref(t, pdf); n != 1+3+4+4 {
 		t.Errorf("%d xref entries", n)
 	}
 	for _, want := range []string{
 		"/Info 3 0 R",
 		"<< /Title (Scan \\(1\\)) /Producer (Scangate) /CreationDate (D:20260304050607-03'30') >>",
-		"<< /Type /Pages /Count 2 /Kids [7 0 R 13 0 R] >>",
+		"<< /Type /Pages /Count 2 /Kids [7 0 R 11 0 R] >>",
 		"/MediaBox [0 0 609.8823529411765 36.734693877551024]",
 		"/MediaBox [0 0 4.235294117647059 1.1020408163265305]",
 		// G4 strips pass through untouched, stacked from the top.
@@ -105,30 +106,36 @@ func TestPDFStructure(t *testing.T) {
 		"/Length 6 >>\nstream\nG4-two\nendstream",
 		"q 0.35294117647058826 0 0 0.3673469387755102 0 0 cm\nq 1728 0 0 60 0 40 cm /Im1 Do Q\nq 1728 0 0 40 0 0 cm /Im2 Do Q\nQ",
 		"/XObject << /Im1 4 0 R /Im2 5 0 R >>",
+		// Uncompressed strips become one G4 image of the whole page.
+		"/Width 12 /Height 3 /ColorSpace /DeviceGray /BitsPerComponent 1\n/Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 12 /Rows 3 /EndOfBlock false >> /Length 9 0 R >>",
+		"q 12 0 0 3 0 0 cm /Im1 Do Q\nQ",
 	} {
 		if !bytes.Contains(pdf, []byte(want)) {
 			t.Errorf("PDF lacks %q", want)
 		}
 	}
-	// Uncompressed rows come through zlib unchanged.
-	streams := regexp.MustCompile(`(?s)/FlateDecode /Decode \[1 0\] /Length (\d+) 0 R >>\nstream\n(.*?)\nendstream`).FindAllSubmatch(pdf, -1)
-	if len(streams) != 2 {
-		t.Fatalf("%d flate streams", len(streams))
+	m := regexp.MustCompile(`(?s)/Length 9 0 R >>\nstream\n(.*?)\nendstream.*\n9 0 obj\n(\d+)\nendobj`).FindSubmatch(pdf)
+	if m == nil || strconv.Itoa(len(m[1])) != string(m[2]) {
+		t.Fatalf("no G4 stream with its length object")
 	}
-	for i, want := range [][]byte{{0xff, 0xf0, 0x80, 0x00}, {0x0f, 0x00}} {
-		zr, err := zlib.NewReader(bytes.NewReader(streams[i][2]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := io.ReadAll(zr)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("flate stream %d: %x, %v; want %x", i, got, err, want)
-		}
-		lenObj := string(streams[i][1]) + " 0 obj\n" + strconv.Itoa(len(streams[i][2])) + "\nendobj"
-		if !bytes.Contains(pdf, []byte(lenObj)) {
-			t.Errorf("no length object %q", lenObj)
-		}
+	if got := decodeG4(t, m[1], 12, 3); !bytes.Equal(got, []byte{0xff, 0xf0, 0x80, 0x00, 0x0f, 0x00}) {
+		t.Errorf("G4 rows %x", got)
 	}
+}
+
+// decodeG4 decodes G4 data of the given size into packed rows.
+func decodeG4(t *testing.T, data []byte, w, h int) []byte {
+	t.Helper()
+	dec := ccitt.NewDecoder(bytes.NewReader(data), ccitt.Params{Width: w, K: -1})
+	var rows []byte
+	row := make([]byte, (w+7)/8)
+	for range h {
+		if err := dec.ReadRow(row); err != nil {
+			t.Fatalf("row %d of %d: %v", len(rows)/len(row)+1, h, err)
+		}
+		rows = append(rows, row...)
+	}
+	return rows
 }
 
 func TestDecodeParms(t *testing.T) {
@@ -147,15 +154,15 @@ func TestDecodeParms(t *testing.T) {
 		{"G3 2-D fill bits min-is-black", CompressionG3, []field{long(tagT4Options, T4TwoDimensional|T4FillBits), short(tagPhotometric, 1)},
 			"<< /K 10 " + common + " /EndOfLine true /EncodedByteAlign true /BlackIs1 true >>"},
 		{"CCITT RLE", CompressionCCITTRLE, nil, "<< /K 0 " + common + " /EncodedByteAlign true >>"},
-		{"none", CompressionNone, nil, "/Filter /FlateDecode /Decode [1 0] /Length"},
-		{"none min-is-black", CompressionNone, []field{short(tagPhotometric, 1)}, "/Filter /FlateDecode /Length"},
+		{"none", CompressionNone, nil, "<< /K -1 " + common + " >> /Length 5 0 R >>"},
+		{"none min-is-black", CompressionNone, []field{short(tagPhotometric, 1)}, "<< /K -1 " + common + " /BlackIs1 true >> /Length 5 0 R >>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, pg := testPage(t, 1728, 10, tt.compression, 10, [][]byte{make([]byte, 2160)}, tt.extra...)
 			var out bytes.Buffer
 			p := NewPDF(&out, Info{})
-			if err := p.AddTIFFPage(r, pg); err != nil {
+			if err := p.AddPage(r, pg); err != nil {
 				t.Fatal(err)
 			}
 			if err := p.Close(); err != nil {
@@ -172,7 +179,7 @@ func TestFillOrderReversed(t *testing.T) {
 	r, pg := testPage(t, 16, 1, CompressionG4, 1, [][]byte{{0x01, 0x80, 0x0f}}, short(tagFillOrder, 2))
 	var out bytes.Buffer
 	p := NewPDF(&out, Info{})
-	if err := p.AddTIFFPage(r, pg); err != nil {
+	if err := p.AddPage(r, pg); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Close(); err != nil {
@@ -183,7 +190,7 @@ func TestFillOrderReversed(t *testing.T) {
 	}
 }
 
-func TestAddTIFFPageRefuses(t *testing.T) {
+func TestAddPageRefuses(t *testing.T) {
 	r, good := testPage(t, 1728, 10, CompressionG4, 10, [][]byte{[]byte("data")})
 	tests := []struct {
 		name   string
@@ -191,7 +198,8 @@ func TestAddTIFFPageRefuses(t *testing.T) {
 		kind   error
 		msg    string
 	}{
-		{"jpeg", func(p *Page) { p.Compression = 7 }, ErrUnsupported, "document: page 1: unsupported compression 7"},
+		{"jpeg", func(p *Page) { p.Compression = 7 }, ErrUnsupported, "document: page 1: unsupported JPEG with 1 bits per sample"},
+		{"old-style jpeg", func(p *Page) { p.Compression = 6 }, ErrUnsupported, "document: page 1: unsupported compression 6"},
 		{"lzw", func(p *Page) { p.Compression = 5 }, ErrUnsupported, "document: page 1: unsupported compression 5"},
 		{"gray", func(p *Page) { p.BitsPerSample = 8 }, ErrUnsupported, "document: page 1: unsupported bits per sample 8"},
 		{"rgb", func(p *Page) { p.SamplesPerPixel = 3 }, ErrUnsupported, "document: page 1: unsupported samples per pixel 3"},
@@ -211,14 +219,14 @@ func TestAddTIFFPageRefuses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pg := good
 			tt.change(&pg)
-			err := p.AddTIFFPage(r, pg)
+			err := p.AddPage(r, pg)
 			if !errors.Is(err, tt.kind) || err.Error() != tt.msg {
 				t.Errorf("got %v, want %q (%v)", err, tt.msg, tt.kind)
 			}
 		})
 	}
 	// A refused page leaves the writer usable.
-	if err := p.AddTIFFPage(r, good); err != nil {
+	if err := p.AddPage(r, good); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Close(); err != nil {
@@ -232,11 +240,11 @@ func TestPDFReadFailureSticks(t *testing.T) {
 	ioErr := errors.New("input/output error")
 	bad := &failingReader{r, 0, ioErr}
 	p := NewPDF(io.Discard, Info{})
-	err := p.AddTIFFPage(bad, pg)
+	err := p.AddPage(bad, pg)
 	if !errors.Is(err, ioErr) || err.Error() != "document: page 1: strip 1: input/output error" {
 		t.Fatalf("got %v", err)
 	}
-	if err2 := p.AddTIFFPage(r, pg); err2 != err {
+	if err2 := p.AddPage(r, pg); err2 != err {
 		t.Errorf("next page: %v, want the first error", err2)
 	}
 	if err2 := p.Close(); err2 != err {
@@ -245,7 +253,7 @@ func TestPDFReadFailureSticks(t *testing.T) {
 	if err2 := p.Close(); err2 != ErrClosed {
 		t.Errorf("second close: %v", err2)
 	}
-	if err2 := p.AddTIFFPage(r, pg); err2 != ErrClosed {
+	if err2 := p.AddPage(r, pg); err2 != ErrClosed {
 		t.Errorf("after close: %v", err2)
 	}
 }
@@ -271,7 +279,7 @@ func TestPDFWriteFailure(t *testing.T) {
 		p := NewPDF(&limitWriter{limit}, Info{})
 		var err error
 		for range 3 {
-			if err = p.AddTIFFPage(r, pg); err != nil {
+			if err = p.AddPage(r, pg); err != nil {
 				break
 			}
 		}
@@ -317,7 +325,7 @@ func TestPageTreeNodes(t *testing.T) {
 	var out bytes.Buffer
 	p := NewPDF(&out, Info{})
 	for range pages {
-		if err := p.AddTIFFPage(r, pg); err != nil {
+		if err := p.AddPage(r, pg); err != nil {
 			t.Fatal(err)
 		}
 	}

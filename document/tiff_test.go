@@ -34,12 +34,12 @@ func TestReadTIFFFields(t *testing.T) {
 			want := []Page{{
 				Number: 1, Width: 1728, Height: 100, XRes: 204, YRes: 196,
 				Compression: 3, Photometric: 0, FillOrder: 2, T4Options: 5,
-				BitsPerSample: 1, SamplesPerPixel: 1, RowsPerStrip: 64,
+				BitsPerSample: 1, SamplesPerPixel: 1, PlanarConfig: 1, RowsPerStrip: 64,
 				Strips: []Strip{{int64(s1), 9}, {int64(s2), 3}},
 			}, {
 				Number: 2, Width: 2000, Height: 50, XRes: 80 * 2.54, YRes: 40 * 2.54,
 				Compression: 4, Photometric: 1, FillOrder: 1,
-				BitsPerSample: 1, SamplesPerPixel: 1, RowsPerStrip: 50,
+				BitsPerSample: 1, SamplesPerPixel: 1, PlanarConfig: 1, RowsPerStrip: 50,
 				Strips: []Strip{{int64(s3), 8}},
 			}}
 			if !reflect.DeepEqual(pages, want) {
@@ -169,7 +169,7 @@ func hostileFiles(t testing.TB) []hostileCase {
 		{"text", []byte("Dear customer,\nplease find attached"), ErrNotTIFF, "document: not a TIFF file"},
 		{"pdf", []byte("%PDF-1.4\n"), ErrNotTIFF, "document: not a TIFF file"},
 		{"wrong magic", []byte("II\x2b\x01\x08\x00\x00\x00"), ErrNotTIFF, "document: not a TIFF file"},
-		{"bigtiff", []byte("II\x2b\x00\x08\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00"), ErrUnsupported, "document: unsupported BigTIFF"},
+		{"bigtiff IFD past end", []byte("II\x2b\x00\x08\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00"), ErrDamaged, "document: page 1: IFD extends past end of file"},
 		{"truncated header", []byte("MM\x00\x2a\x00"), ErrDamaged, "document: file ends inside the header"},
 		{"truncated in IFD", sample[:20], ErrDamaged, "document: page 1: IFD extends past end of file"},
 		{"truncated in strip", sample[:len(sample)-1], ErrDamaged, "document: page 1: strip 1 extends past end of file"},
@@ -193,7 +193,7 @@ func hostileFiles(t testing.TB) []hostileCase {
 		{"strip table past end", tablePastEnd, ErrDamaged, "document: page 1: strip offset table extends past end of file"},
 		{"wrong type", page(field{tagImageWidth, 2, []uint32{'1', '7', '2', '8', 0}}), ErrDamaged, "document: page 1: tag 256 has type 2, want an integer"},
 		{"no value", page(field{tagImageWidth, typeLong, nil}), ErrDamaged, "document: page 1: tag 256 has no value"},
-		{"tiled", page(long(tagTileWidth, 256)), ErrUnsupported, "document: page 1: unsupported tiled image"},
+		{"tiled without tile length", page(long(tagTileWidth, 256)), ErrDamaged, "document: page 1: missing required tag 323 (tile length)"},
 		{"overlapping strips", overlap.buf, ErrDamaged, "document: page 1: strips overlap: 2000000 bytes of strip data in a " + strconv.Itoa(len(overlap.buf)) + "-byte file"},
 	}
 }

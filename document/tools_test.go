@@ -30,7 +30,7 @@ var toolPackages = map[string]string{
 	"pdfinfo": "poppler-utils", "pdfimages": "poppler-utils", "qpdf": "qpdf",
 }
 
-func needTools(t *testing.T) {
+func needTools(t testing.TB) {
 	t.Helper()
 	for tool, pkg := range toolPackages {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -40,7 +40,7 @@ func needTools(t *testing.T) {
 }
 
 // run runs a tool and returns its standard output.
-func run(t *testing.T, name string, args ...string) string {
+func run(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
 	defer cancel()
@@ -78,7 +78,7 @@ showpage
 `
 
 // gsTIFF renders the test pages with a Ghostscript TIFF device.
-func gsTIFF(t *testing.T, dir, device, res string, extra ...string) string {
+func gsTIFF(t testing.TB, dir, device, res string, extra ...string) string {
 	ps := filepath.Join(dir, "pages.ps")
 	if _, err := os.Stat(ps); err != nil {
 		if err := os.WriteFile(ps, []byte(testPostScript), 0o644); err != nil {
@@ -92,7 +92,7 @@ func gsTIFF(t *testing.T, dir, device, res string, extra ...string) string {
 }
 
 // tiffcp copies in with tiffcp options into a new file.
-func tiffcp(t *testing.T, in string, opts ...string) string {
+func tiffcp(t testing.TB, in string, opts ...string) string {
 	out := strings.TrimSuffix(in, ".tif") + strings.ReplaceAll(strings.Join(opts, ""), ":", "") + ".tif"
 	run(t, "tiffcp", append(opts, in, out)...)
 	return out
@@ -276,6 +276,23 @@ func checkPDF(t *testing.T, pdf string, pages []expectPage) {
 	}
 }
 
+// checkAllG4 checks that every CCITT image of a PDF is coded as G4.
+func checkAllG4(t *testing.T, pdf string) {
+	t.Helper()
+	b, err := os.ReadFile(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`/CCITTFaxDecode /DecodeParms << /K (-?\d+)`).FindAllSubmatch(b, -1) {
+		if string(m[1]) != "-1" {
+			t.Fatalf("%s holds an image with /K %s, want every image in G4", filepath.Base(pdf), m[1])
+		}
+	}
+	if bytes.Contains(b, []byte("/FlateDecode")) {
+		t.Fatalf("%s holds a deflated image, want every image in G4", filepath.Base(pdf))
+	}
+}
+
 // expect pairs libtiff's pages of a TIFF file with the resolution it was made at.
 func expect(t *testing.T, tif string, xres, yres float64) []expectPage {
 	var pages []expectPage
@@ -285,7 +302,7 @@ func expect(t *testing.T, tif string, xres, yres float64) []expectPage {
 	return pages
 }
 
-func fileSize(t *testing.T, path string) int64 {
+func fileSize(t testing.TB, path string) int64 {
 	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -354,7 +371,23 @@ func TestToolchain(t *testing.T) {
 				t.Fatalf("converted %d pages, libtiff sees %d", n, len(pages))
 			}
 			checkPDF(t, pdf, pages)
+			g3 := readLayout(t, tc.tif)[0].Compression == CompressionG3
+			if !g3 {
+				checkAllG4(t, pdf)
+			}
 			t.Logf("%s: %d pages, TIFF %d bytes, PDF %d bytes", tc.name, n, fileSize(t, tc.tif), fileSize(t, pdf))
+			if g3 {
+				compact := strings.TrimSuffix(tc.tif, ".tif") + "-compact.pdf"
+				if _, err := Convert(compact, []string{tc.tif}, Info{Compact: true}); err != nil {
+					t.Fatal(err)
+				}
+				checkPDF(t, compact, pages)
+				checkAllG4(t, compact)
+				if fileSize(t, compact) >= fileSize(t, pdf) {
+					t.Errorf("compact PDF of %d bytes, the G3 one has %d", fileSize(t, compact), fileSize(t, pdf))
+				}
+				t.Logf("%s: compact PDF %d bytes", tc.name, fileSize(t, compact))
+			}
 		})
 	}
 }
