@@ -1,11 +1,14 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/mail"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,11 +76,26 @@ type Device struct {
 	Name string `toml:"name"`
 	// Port is the serial device, e.g. "/dev/ttyUSB0".
 	Port string `toml:"port"`
+	// USB finds the serial port by its USB device instead, wherever the kernel puts it: "VID:PID" or
+	// "VID:PID:SERIAL" in hex, e.g. "0403:6001". TCP reaches the machine through a network serial server in raw
+	// TCP mode instead: "host:port". Set at most one of them; either takes the place of Port.
+	USB  string `toml:"usb"`
+	TCP  string `toml:"tcp"`
 	Baud int    `toml:"baud"`
-	// Protocol is the file-transfer protocol: "ymodem".
+	// DataBits (5 to 8), Parity ("none", "even", "odd") and StopBits (1 or 2) complete the line settings.
+	DataBits int    `toml:"data_bits"`
+	Parity   string `toml:"parity"`
+	StopBits int    `toml:"stop_bits"`
+	// Flow is the flow control: "none", "rtscts" or "xonxoff". XON/XOFF suits zmodem only, which escapes those
+	// bytes in its data.
+	Flow string `toml:"flow"`
+	// Protocol is the file-transfer protocol: "zmodem" (the main path), "ymodem", "xmodem" or "xmodem-1k".
 	Protocol string `toml:"protocol"`
 	// Timeout is how long the line may stay silent during a transfer.
 	Timeout Duration `toml:"timeout"`
+	// Trigger is sent to the machine before each pull, for machines that start sending on a command
+	// (e.g. "SEND\r"); empty sends nothing.
+	Trigger string `toml:"trigger"`
 }
 
 // Mail shapes the message sent for each scan.
@@ -88,15 +106,48 @@ type Mail struct {
 	Body string `toml:"body"`
 }
 
-// Board chooses the hardware profile.
+// Board chooses the hardware profile and says how the panel of a real board is wired.
 type Board struct {
-	// Profile is "sim" (terminal panel) or "none" (no panel).
+	// Profile is "sim" (terminal panel), "none" (no panel), "rpi" (Raspberry Pi) or "beaglebone".
 	Profile string `toml:"profile"`
+	// I2CBus is the I2C bus of the LCD, by number ("1") or name ("/dev/i2c-1"); empty means the profile's
+	// (rpi 1, beaglebone 2).
+	I2CBus string `toml:"i2c_bus"`
+	// LCDAddress is the I2C address of the LCD's backpack, e.g. 0x27; 0 tries 0x27, then 0x3F.
+	LCDAddress int `toml:"lcd_address"`
+	// Cols and Rows are the size of the LCD: 16x2 when 0, also 20x2, 20x4, 40x2.
+	Cols int `toml:"cols"`
+	Rows int `toml:"rows"`
+	// KeyPins overrides the profile's key pins: key name (see KeyNames) to pin name as the board's GPIO
+	// driver knows it, e.g. { send = "GPIO26" } on a Raspberry Pi or { ok = "P8_16" } on a BeagleBone. An
+	// empty pin name takes the key away.
+	KeyPins map[string]string `toml:"key_pins"`
+	// LEDPins overrides the profile's LED pins the same way (see LEDNames).
+	LEDPins map[string]string `toml:"led_pins"`
+	// Watchdog is the hardware watchdog device the rpi and beaglebone profiles keep alive while the gateway
+	// is healthy; empty disables it.
+	Watchdog string `toml:"watchdog"`
 }
 
-// Spool says where jobs are kept.
+// The names board.profile, the keys of board.key_pins and those of board.led_pins take. Package board
+// checks that they are its own.
+var (
+	BoardProfiles = []string{"sim", "none", "rpi", "beaglebone"}
+	KeyNames      = []string{"up", "down", "left", "right", "ok", "back", "send", "stop"}
+	LEDNames      = []string{"ready", "sending", "error"}
+)
+
+// Spool says where jobs are kept, how much room they may take, and how failed deliveries are retried.
 type Spool struct {
 	Dir string `toml:"dir"`
+	// MaxMB bounds the queue's size; MinFreeMB is the free space the storage card must keep.
+	MaxMB     int `toml:"max_mb"`
+	MinFreeMB int `toml:"min_free_mb"`
+	// RetryFirst is the delay before the first retry of a temporary failure; each later one doubles up to
+	// RetryMax; a job is retried for Lifetime after it was queued.
+	RetryFirst Duration `toml:"retry_first"`
+	RetryMax   Duration `toml:"retry_max"`
+	Lifetime   Duration `toml:"lifetime"`
 }
 
 // Destination is one entry of the address book.
@@ -130,15 +181,26 @@ func Default() *Config {
 			Name:     "MFP",
 			Port:     "/dev/ttyUSB0",
 			Baud:     115200,
-			Protocol: "ymodem",
+			DataBits: 8,
+			Parity:   "none",
+			StopBits: 1,
+			Flow:     "none",
+			Protocol: "zmodem",
 			Timeout:  Duration{60 * time.Second},
 		},
 		Mail: Mail{
 			Subject: "Scan from {device} {date} {time} ({pages} pages)",
 			Body:    "The attached PDF holds {pages} scanned pages from {device}, sent to {dest} on {date} at {time}.\n",
 		},
-		Board: Board{Profile: "none"},
-		Spool: Spool{Dir: "/var/spool/scangate"},
+		Board: Board{Profile: "none", Watchdog: "/dev/watchdog"},
+		Spool: Spool{
+			Dir:        "/var/spool/scangate",
+			MaxMB:      256,
+			MinFreeMB:  32,
+			RetryFirst: Duration{time.Minute},
+			RetryMax:   Duration{time.Hour},
+			Lifetime:   Duration{72 * time.Hour},
+		},
 	}
 }
 
@@ -203,6 +265,19 @@ func (c *Config) Validate(account bool) error {
 			bad("account.from", "%q is not an e-mail address", a.From)
 		}
 	}
+	sp := c.Spool
+	if sp.Dir == "" {
+		bad("spool.dir", "missing")
+	}
+	if sp.MaxMB < 1 {
+		bad("spool.max_mb", "must be at least 1")
+	}
+	if sp.MinFreeMB < 0 {
+		bad("spool.min_free_mb", "must not be negative")
+	}
+	if sp.RetryFirst.Duration <= 0 || sp.RetryMax.Duration < sp.RetryFirst.Duration || sp.Lifetime.Duration < sp.RetryFirst.Duration {
+		bad("spool.retry_first", "retry_first must be positive, and retry_max and lifetime at least as long")
+	}
 	for _, m := range c.Auth.Mechanisms {
 		if !slices.Contains(Mechanisms, strings.ToUpper(m)) {
 			bad("auth.mechanisms", "unknown mechanism %q (known: %s)", m, strings.Join(Mechanisms, ", "))
@@ -214,6 +289,8 @@ func (c *Config) Validate(account bool) error {
 	if c.Device.Baud < 50 || c.Device.Baud > 4000000 {
 		bad("device.baud", "%d out of range", c.Device.Baud)
 	}
+	c.Device.validate(bad)
+	c.Board.validate(bad)
 	for _, t := range []struct{ key, s string }{{"mail.subject", c.Mail.Subject}, {"mail.body", c.Mail.Body}} {
 		if err := CheckTemplate(t.s); err != nil {
 			bad(t.key, "%v", err)
@@ -232,6 +309,95 @@ func (c *Config) Validate(account bool) error {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// validate checks the line settings and the choice of link; zero values stand for 8N1 without flow control.
+func (d Device) validate(bad func(key, format string, args ...any)) {
+	if d.USB != "" && d.TCP != "" {
+		bad("device.usb", "set either usb or tcp, not both")
+	}
+	if d.USB != "" && !validUSB(d.USB) {
+		bad("device.usb", "%q is not VID:PID or VID:PID:SERIAL with hex ids (e.g. 0403:6001)", d.USB)
+	}
+	if d.TCP != "" {
+		if host, port, err := net.SplitHostPort(d.TCP); err != nil || host == "" {
+			bad("device.tcp", "%q is not host:port", d.TCP)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			bad("device.tcp", "port %q out of range 1-65535", port)
+		}
+	}
+	if d.DataBits != 0 && (d.DataBits < 5 || d.DataBits > 8) {
+		bad("device.data_bits", "%d is not 5 to 8", d.DataBits)
+	}
+	if p := strings.ToLower(d.Parity); p != "" && p != "none" && p != "even" && p != "odd" {
+		bad("device.parity", "%q is not none, even or odd", d.Parity)
+	}
+	if d.StopBits != 0 && d.StopBits != 1 && d.StopBits != 2 {
+		bad("device.stop_bits", "%d is not 1 or 2", d.StopBits)
+	}
+	switch strings.ToLower(d.Flow) {
+	case "", "none", "rtscts":
+	case "xonxoff":
+		if !strings.EqualFold(d.Protocol, "zmodem") {
+			bad("device.flow", "xonxoff would swallow the XON/XOFF bytes inside %s blocks; use rtscts or none "+
+				"(only zmodem escapes them)", d.Protocol)
+		}
+	default:
+		bad("device.flow", "%q is not none, rtscts or xonxoff", d.Flow)
+	}
+}
+
+// validate checks the board settings; sizes of 0 stand for 16x2.
+func (b Board) validate(bad func(key, format string, args ...any)) {
+	if !slices.Contains(BoardProfiles, b.Profile) {
+		bad("board.profile", "%q is not one of %s", b.Profile, strings.Join(BoardProfiles, ", "))
+	}
+	cols, rows := cmp.Or(b.Cols, 16), cmp.Or(b.Rows, 2)
+	if cols < 16 || !(rows == 2 && cols <= 40 || rows == 4 && cols <= 20) {
+		bad("board.cols", "%dx%d is not an LCD size the panel supports (2 rows of 16 to 40 columns, or 4 rows of 16 to 20)",
+			cols, rows)
+	}
+	if a := b.LCDAddress; a != 0 && (a < 0x08 || a > 0x77) {
+		bad("board.lcd_address", "%#x is not a 7-bit I2C address (backpacks answer at 0x20-0x27 or 0x38-0x3F)", a)
+	}
+	users := map[string]string{} // pin name -> the key or light it serves
+	for _, t := range []struct {
+		key   string
+		pins  map[string]string
+		names []string
+	}{{"board.key_pins", b.KeyPins, KeyNames}, {"board.led_pins", b.LEDPins, LEDNames}} {
+		for _, name := range slices.Sorted(maps.Keys(t.pins)) {
+			pin := strings.TrimSpace(t.pins[name])
+			switch {
+			case !slices.Contains(t.names, strings.ToLower(strings.TrimSpace(name))):
+				bad(t.key, "unknown name %q (valid: %s)", name, strings.Join(t.names, ", "))
+			case strings.ContainsAny(pin, " \t"):
+				bad(t.key+"."+name, "%q is not a pin name", pin)
+			case pin == "":
+			case users[strings.ToUpper(pin)] != "":
+				bad(t.key+"."+name, "pin %s is given to %s too", pin, users[strings.ToUpper(pin)])
+			default:
+				users[strings.ToUpper(pin)] = name
+			}
+		}
+	}
+	if b.Watchdog != "" && !filepath.IsAbs(b.Watchdog) {
+		bad("board.watchdog", "%q is not an absolute path (e.g. /dev/watchdog; empty disables it)", b.Watchdog)
+	}
+}
+
+// validUSB reports whether s is VID:PID or VID:PID:SERIAL with ids of 1 to 4 hex digits.
+func validUSB(s string) bool {
+	parts := strings.SplitN(s, ":", 3)
+	if len(parts) < 2 || (len(parts) == 3 && parts[2] == "") {
+		return false
+	}
+	for _, id := range parts[:2] {
+		if _, err := strconv.ParseUint(id, 16, 16); err != nil || len(id) > 4 {
+			return false
+		}
+	}
+	return true
 }
 
 func validPin(s string) bool {

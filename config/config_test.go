@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -84,10 +86,35 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.Mail.Subject = "Scan {pgaes}" }, "unknown placeholder {pgaes}"},
 		{func(c *Config) { c.AddressBook[0].Address = "sales" }, "addressbook[0].address"},
 		{func(c *Config) { c.Device.Baud = 0 }, "device.baud"},
+		{func(c *Config) { c.Device.USB, c.Device.TCP = "0403:6001", "ser2net:4001" }, "set either usb or tcp"},
+		{func(c *Config) { c.Device.USB = "FTDI" }, "device.usb: \"FTDI\" is not VID:PID"},
+		{func(c *Config) { c.Device.USB = "0403:6001:" }, "device.usb"},
+		{func(c *Config) { c.Device.TCP = "ser2net" }, "device.tcp: \"ser2net\" is not host:port"},
+		{func(c *Config) { c.Device.TCP = "ser2net:0" }, "device.tcp: port \"0\" out of range"},
+		{func(c *Config) { c.Device.DataBits = 9 }, "device.data_bits"},
+		{func(c *Config) { c.Device.Parity = "mark" }, "device.parity"},
+		{func(c *Config) { c.Device.StopBits = 3 }, "device.stop_bits"},
+		{func(c *Config) { c.Device.Flow = "hardware" }, "device.flow: \"hardware\" is not none"},
+		{func(c *Config) { c.Device.Flow, c.Device.Protocol = "xonxoff", "ymodem" }, "device.flow: xonxoff would swallow the XON/XOFF bytes inside ymodem blocks"},
+		{func(c *Config) { c.Device.Flow, c.Device.Protocol = "xonxoff", "xmodem" }, "inside xmodem blocks"},
+		{func(c *Config) { c.Spool.RetryMax = Duration{time.Second} }, "spool.retry_first"},
+		{func(c *Config) { c.Spool.MaxMB = 0 }, "spool.max_mb"},
 		{func(c *Config) { c.Auth.Mechanisms = []string{"PLAIN", "KERBEROS"} }, "unknown mechanism \"KERBEROS\""},
 		{func(c *Config) { c.Account.PinSHA256 = "AB:CD" }, "account.pin_sha256"},
 		{func(c *Config) { c.Account.ClientCert = "/c.pem" }, "go together"},
 		{func(c *Config) { c.Account.User, c.Account.TokenFile = "", "/t" }, "account.user: missing"},
+		{func(c *Config) { c.Board.Profile = "pi" }, `board.profile: "pi" is not one of sim, none, rpi, beaglebone`},
+		{func(c *Config) { c.Board.Rows = 3 }, "board.cols: 16x3 is not an LCD size the panel supports"},
+		{func(c *Config) { c.Board.Cols = 8 }, "board.cols: 8x2 is not an LCD size"},
+		{func(c *Config) { c.Board.Cols, c.Board.Rows = 40, 4 }, "board.cols: 40x4 is not an LCD size"},
+		{func(c *Config) { c.Board.LCDAddress = 0x78 }, "board.lcd_address: 0x78 is not a 7-bit I2C address"},
+		{func(c *Config) { c.Board.KeyPins = map[string]string{"enter": "GPIO4"} }, `board.key_pins: unknown name "enter" (valid: up, down,`},
+		{func(c *Config) { c.Board.LEDPins = map[string]string{"power": "GPIO4"} }, `board.led_pins: unknown name "power" (valid: ready, sending, error)`},
+		{func(c *Config) { c.Board.KeyPins = map[string]string{"up": "GPIO 4"} }, `board.key_pins.up: "GPIO 4" is not a pin name`},
+		{func(c *Config) {
+			c.Board.KeyPins, c.Board.LEDPins = map[string]string{"ok": "GPIO4"}, map[string]string{"error": "gpio4"}
+		}, "board.led_pins.error: pin gpio4 is given to ok too"},
+		{func(c *Config) { c.Board.Watchdog = "watchdog" }, `board.watchdog: "watchdog" is not an absolute path`},
 	} {
 		c, err := Load(write(t, example))
 		if err != nil {
@@ -102,6 +129,68 @@ func TestValidate(t *testing.T) {
 	// Commands that send nothing don't need the account.
 	if err := Default().Validate(false); err != nil {
 		t.Errorf("defaults without account: %v", err)
+	}
+}
+
+func TestDeviceSettings(t *testing.T) {
+	c, err := Load(write(t, `
+[device]
+usb = "0403:6001:A10KZP4Q"
+flow = "xonxoff"
+protocol = "zmodem"
+data_bits = 7
+parity = "even"
+stop_bits = 2
+trigger = "SEND\r"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(false); err != nil {
+		t.Fatal(err)
+	}
+	d := c.Device
+	if d.USB != "0403:6001:A10KZP4Q" || d.Flow != "xonxoff" || d.DataBits != 7 || d.Parity != "even" || d.StopBits != 2 || d.Trigger != "SEND\r" {
+		t.Errorf("device = %+v", d)
+	}
+	// Settings that leave the line settings out mean 8N1 without flow control.
+	var zero Device
+	zero.validate(func(key, format string, args ...any) {
+		t.Errorf("zero device: %s: "+format, append([]any{key}, args...)...)
+	})
+}
+
+func TestBoardSettings(t *testing.T) {
+	c, err := Load(write(t, `
+[board]
+profile = "rpi"
+i2c_bus = "3"
+lcd_address = 0x3F
+cols = 20
+rows = 4
+key_pins = { send = "GPIO26", Stop = " " }
+led_pins = { error = "GPIO12" }
+watchdog = ""
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(false); err != nil {
+		t.Fatal(err)
+	}
+	b := c.Board
+	if b.Profile != "rpi" || b.I2CBus != "3" || b.LCDAddress != 0x3f || b.Cols != 20 || b.Rows != 4 ||
+		b.KeyPins["send"] != "GPIO26" || b.KeyPins["Stop"] != " " || b.LEDPins["error"] != "GPIO12" || b.Watchdog != "" {
+		t.Errorf("board = %+v", b)
+	}
+	if d := Default().Board; d.Profile != "none" || d.Watchdog != "/dev/watchdog" || d.Cols != 0 || d.LCDAddress != 0 {
+		t.Errorf("default board = %+v", d)
+	}
+	for _, size := range [][2]int{{16, 2}, {20, 2}, {40, 2}, {16, 4}, {20, 4}, {0, 4}, {24, 0}} {
+		b := Board{Profile: "sim", Cols: size[0], Rows: size[1]}
+		b.validate(func(key, format string, args ...any) {
+			t.Errorf("%dx%d: %s: "+format, append([]any{size[0], size[1], key}, args...)...)
+		})
 	}
 }
 
@@ -142,5 +231,52 @@ func TestExpand(t *testing.T) {
 		if err := CheckTemplate(bad); err == nil {
 			t.Errorf("CheckTemplate(%q) accepted", bad)
 		}
+	}
+}
+
+func TestSaveAndLoad(t *testing.T) {
+	path := write(t, example)
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.AddressBook = append(c.AddressBook, Destination{Name: "Müller", Address: "mueller@example.com"})
+	c.Account.Password = "new-secret"
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.AddressBook) != 2 || got.AddressBook[1].Name != "Müller" || got.Account.Password.Reveal() != "new-secret" ||
+		got.Device.Timeout != c.Device.Timeout || got.Spool != c.Spool {
+		t.Fatalf("saved and loaded %+v", got)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v: the file holds the password", st.Mode())
+	}
+}
+
+// A power cut during a save, just before the rename: the old file is intact and no temporary file stays.
+func TestSavePowerCut(t *testing.T) {
+	path := write(t, example)
+	before, _ := os.ReadFile(path)
+	rename = func(string, string) error { return errors.New("power cut") }
+	defer func() { rename = os.Rename }()
+	c, _ := Load(path)
+	c.Account.Server = "other.example.com:587"
+	if err := c.Save(path); err == nil {
+		t.Fatal("Save reported success")
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) {
+		t.Error("the old settings were damaged")
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+		t.Errorf("left behind: %v", ents)
+	}
+	if _, err := Load(path); err != nil {
+		t.Errorf("the old settings no longer load: %v", err)
 	}
 }

@@ -2,8 +2,10 @@
 //
 // # The Port seam
 //
-// A Port is an open byte link to the machine: a serial port (OpenSerial),
-// a pseudo-terminal, or a TCP connection (DeadlinePort). Its one addition
+// A Port is an open byte link to the machine: a serial port (OpenSerial,
+// or OpenUSB by USB identity), a pseudo-terminal, or a TCP connection to a
+// network serial server (DialTCP; DeadlinePort adapts any connection with
+// read deadlines). Its one addition
 // to io.ReadWriteCloser is SetReadTimeout; a Read that times out returns an
 // error wrapping ErrTimeout, never (0, nil). Protocol code takes a Port that
 // is already open and configured and never opens one itself, so the same
@@ -14,21 +16,78 @@
 // OpenSerial is the only code that uses the serial library. It sets the
 // line rate, data bits, parity and stop bits from a SerialConfig (check one
 // early with SerialConfig.Validate), puts the line in raw mode and leaves the
-// modem control lines alone. Flow control is not yet configurable: RTS/CTS
-// and XON/XOFF are off.
+// modem control lines alone. The library has no flow control settings and
+// turns RTS/CTS off, so OpenSerial keeps a second, non-blocking descriptor
+// of the same device: through it, it sets the flow control in the terminal
+// settings (CRTSCTS for "rtscts", IXON and IXOFF for "xonxoff", checked by
+// reading them back) and writes. A write that makes no progress for
+// SerialConfig.WriteTimeout (a peer holding CTS low or sending XOFF, a line
+// that is gone) fails with ErrTimeout instead of hanging. XON/XOFF takes the
+// bytes 0x11 and 0x13 out of the data, so it suits ZMODEM, which escapes
+// them, but not YMODEM or XMODEM, whose blocks carry them as they are (the
+// config package refuses the combination).
+//
+// # Finding the machine: USB and TCP
+//
+// ListPorts lists the serial ports with the USB vendor and product id,
+// serial number and product name that the kernel publishes in sysfs; it
+// opens no port, since opening a legacy port resets its settings. FindUSB
+// and OpenUSB find a port by USBID ("0403:6001", with ":SERIAL" when two
+// adapters of one kind are plugged in), wherever the kernel put it. When
+// the device is unplugged, a USBPort's reads and writes fail with
+// ErrUnplugged, and Reopen waits, bounded, for it to come back, possibly
+// under another name, and opens it again. The listing, the opening and the
+// clock are fields of USBConfig, so that tests run on a fake system.
+//
+// DialTCP reaches a machine through a network serial server in raw TCP
+// mode (no Telnet or RFC 2217 negotiation: the server holds the line
+// settings), with a bounded connect and bounded writes.
 //
 // # Protocols
 //
 // NewReceiver and NewSender build a Receiver or Sender by protocol name;
-// Protocols lists the names. YMODEM batch is the first protocol ("ymodem"),
+// Protocols lists the names: "zmodem" (the main path), "ymodem", "xmodem"
+// and "xmodem-1k". YMODEM batch ("ymodem") is
 // interoperable with lrzsz's sb and rb: CRC-16 blocks of 128 and 1024
 // bytes, a block 0 per file carrying name, size and modification time, the
 // first EOT of each file refused as lrzsz's senders expect, and an empty
-// block 0 to end the batch. ZMODEM and XMODEM, and protocols of particular
-// machine models, join behind the same two interfaces.
+// block 0 to end the batch. Protocols of particular machine models join
+// behind the same two interfaces.
+//
+// XMODEM ("xmodem") carries one file, without name or size, in 128-byte
+// blocks; "xmodem-1k" sends 1024-byte blocks while at least 1024 bytes
+// remain. The receiver asks for CRC-16 blocks ('C') three times, then falls
+// back to the original arithmetic checksum (NAK) for senders that know only
+// that; it takes 128- and 1024-byte blocks alike. It is interoperable with
+// lrzsz's sx and rx. The file is named by XmodemReceiver.Name, by default
+// "xmodem-" and the UTC time. Its last block is padded, usually with SUB
+// (0x1A) bytes, and the receiver keeps the padding unless TrimPadding is
+// set: a scan may end in 0x1A bytes of its own, and padding after a TIFF's
+// last strip or directory is harmless, so keeping every byte is the safe
+// default.
+//
+// ZMODEM ("zmodem"; NewZmodem for its own settings) is the main path,
+// interoperable with lrzsz's sz and rz. The receiver announces full
+// streaming in ZRINIT (CANFDX, CANOVIO, CANFC32, no buffer limit) and takes
+// hex, CRC-16 and CRC-32 binary headers and data subpackets of up to 8 KB,
+// with every ZDLE escape (control characters, XON and XOFF, CR after '@',
+// ZRUB0 and ZRUB1). A damaged subpacket or header costs one ZRPOS with the
+// last good offset: what is still in flight is thrown away until the
+// sender comes back there, and the file is not started over. ZEOF lands a
+// file only at the offset reached and the announced size. The sender
+// streams ZCRCG subpackets of ZmodemOptions.Subpacket bytes (1 KB, or 8 KB
+// as sz -8), honours the receiver's buffer size and CRC choice, looks for
+// ZRPOS while it streams and goes back (seeking, or reading its contents
+// again), and answers ZCRC. It opens each restart with a short subpacket
+// that waits for ZACK, drops ZRPOS that repeat a restart still on its way,
+// and halves its subpackets where the line keeps failing, so that data
+// queued in deep buffers does not set off a ping-pong of restarts. Five
+// CAN bytes in a row cancel; the cancel sent is lrzsz's (ten CAN, ten
+// backspaces), and only to a peer that sent a good header.
 //
 // The gateway pulls: it is the receiver and starts the transfer by asking
-// the machine to send ('C' for YMODEM). The Sender serves the simulated
+// the machine to send ('C' for YMODEM, ZRINIT for ZMODEM, optionally after
+// a ZmodemOptions.Trigger command line). The Sender serves the simulated
 // machine and tests.
 //
 // Every wait is bounded. Options.Timeout is the idle timeout: a peer silent
@@ -37,8 +96,8 @@
 // silence, and damaged blocks are asked for again up to Options.Retries
 // times in a row before ErrDamaged. Two CAN bytes from the peer end the
 // transfer with ErrCancelled; cancelling the context sends CAN to the peer
-// and returns the context's error. Writes are not bounded: without flow
-// control a write only waits for room in the port's buffer.
+// and returns the context's error. The transports bound writes: a serial
+// port by its write timeout, a TCP connection by a write deadline.
 //
 // # Landing files
 //
@@ -50,4 +109,14 @@
 // "scan-1.tif", ...), fsyncs the directory and returns a File with its
 // SHA-256; Abort removes it. A damaged, short or cancelled file never
 // appears under a final name.
+//
+// A Sink may also be a Resumer, for protocols that can start a file at an
+// offset (ZMODEM; the others call Create only). Resume returns a
+// Resumable, whose Suspend keeps what arrived of a file whose transfer was
+// cut off; when the same file (name, size and modification time) is
+// offered again, Resume continues it and the receiver asks for the rest
+// only. DirSink keeps such a file fsynced under a hidden name,
+// ".partial-<size>-<mtime>-<name>", never under a final one, and drops it
+// when the machine's file has changed. A file left without Suspend (a
+// crash) is not resumed: every kept byte was checked on the line.
 package device

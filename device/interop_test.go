@@ -22,7 +22,7 @@ import (
 const lrzszExit = 10 * time.Second
 
 // openPTY opens a raw pseudo-terminal pair that lives until the test ends.
-func openPTY(t *testing.T) *mfpsim.PTY {
+func openPTY(t testing.TB) *mfpsim.PTY {
 	t.Helper()
 	p, err := mfpsim.OpenPTY()
 	if err != nil {
@@ -32,7 +32,7 @@ func openPTY(t *testing.T) *mfpsim.PTY {
 	return p
 }
 
-func needTools(t *testing.T, tools ...string) {
+func needTools(t testing.TB, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -44,7 +44,7 @@ func needTools(t *testing.T, tools ...string) {
 // startLrzsz runs an lrzsz program in dir on the pty slave through socat,
 // so that its exit-time flush of the terminal cannot swallow our last
 // bytes. It returns a function that waits for socat to exit.
-func startLrzsz(t *testing.T, slave, dir, program string) func() error {
+func startLrzsz(t testing.TB, slave, dir, program string) func() error {
 	t.Helper()
 	cmd := exec.Command("socat", "-t", "0.2", "FILE:"+slave+",raw,echo=0", "EXEC:"+program)
 	cmd.Dir = dir

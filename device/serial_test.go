@@ -29,6 +29,11 @@ func TestSerialConfigValidate(t *testing.T) {
 		{"9 data bits", func(c *device.SerialConfig) { c.DataBits = 9 }, false},
 		{"4 data bits", func(c *device.SerialConfig) { c.DataBits = 4 }, false},
 		{"3 stop bits", func(c *device.SerialConfig) { c.StopBits = 3 }, false},
+		{"RTS/CTS", func(c *device.SerialConfig) { c.Flow = "rtscts" }, true},
+		{"XON/XOFF in capitals", func(c *device.SerialConfig) { c.Flow = "XONXOFF" }, true},
+		{"no flow control", func(c *device.SerialConfig) { c.Flow = "none" }, true},
+		{"unknown flow control", func(c *device.SerialConfig) { c.Flow = "hardware" }, false},
+		{"negative write timeout", func(c *device.SerialConfig) { c.WriteTimeout = -time.Second }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

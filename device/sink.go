@@ -33,9 +33,9 @@ type Sink interface {
 	Create(name string, size int64, mod time.Time) (Incoming, error)
 }
 
-// Incoming is a file being received. Exactly one of Commit and Abort takes
-// effect; Abort after a successful Commit does nothing, so callers may
-// defer Abort.
+// Incoming is a file being received. Exactly one of Commit and Abort (or
+// Suspend, see Resumable) takes effect; Abort after a successful Commit
+// does nothing, so callers may defer Abort.
 type Incoming interface {
 	io.Writer
 	// Commit makes the file durable and visible under its final name.
@@ -44,19 +44,55 @@ type Incoming interface {
 	Abort() error
 }
 
+// Resumer is implemented by a Sink that can keep the beginning of a file
+// whose transfer was cut off and continue it when the same file is offered
+// again. A receiver whose protocol can start a file at an offset (ZMODEM)
+// calls Resume in place of Create; the other protocols never do.
+type Resumer interface {
+	// Resume starts a file like Create. When the sink kept the beginning of
+	// the same file (same name, size and modification time) from an earlier
+	// transfer, the file already holds those bytes, offset says how many (at
+	// most size), and the receiver writes only the rest. Otherwise offset
+	// is 0.
+	Resume(name string, size int64, mod time.Time) (in Resumable, offset int64, err error)
+}
+
+// Resumable is a file being received that can also be put aside
+// unfinished.
+type Resumable interface {
+	Incoming
+	// Suspend ends the file like Abort but keeps the bytes written so far,
+	// durably and out of sight, for a later Resume of the same file. A file
+	// that cannot be recognised again (unknown size or modification time)
+	// or holds nothing is thrown away instead.
+	Suspend() error
+}
+
 // DirSink returns a Sink that lands files in dir atomically: bytes go to a
 // hidden temporary file, and Commit fsyncs it, renames it to a cleaned,
 // unused name (see CleanName; "scan.tif", "scan-1.tif", ...) and fsyncs the
 // directory. A partial or damaged file never appears under a final name.
 // Files are created with mode 0600. The sink assumes it is the only writer
 // choosing names in dir.
+//
+// The sink is also a Resumer: Suspend fsyncs a file cut off mid-transfer
+// and renames it to a hidden name made of its size, modification time and
+// cleaned name (".partial-<size>-<mtime>-<name>"); Resume of the same file
+// continues it, and removes kept files of the same name that no longer
+// match. A file whose transfer stops without Suspend (a crash) is never
+// resumed, so every kept byte is one the protocol checked and the disk
+// holds.
 func DirSink(dir string) Sink {
 	return &dirSink{dir: dir}
 }
 
-// tempPrefix starts the names of files still being received; the leading
-// dot hides them and CleanName never produces such a name.
-const tempPrefix = ".incoming-"
+// tempPrefix starts the names of files still being received, and
+// partialPrefix those of files kept for Resume; the leading dot hides them
+// and CleanName never produces such a name.
+const (
+	tempPrefix    = ".incoming-"
+	partialPrefix = ".partial-"
+)
 
 // maxNameBytes bounds a cleaned name, leaving room for a collision suffix
 // within the usual 255-byte file name limit.
@@ -71,6 +107,10 @@ type dirSink struct {
 }
 
 func (s *dirSink) Create(name string, size int64, mod time.Time) (Incoming, error) {
+	return s.create(name, mod)
+}
+
+func (s *dirSink) create(name string, mod time.Time) (*dirIncoming, error) {
 	f, err := os.CreateTemp(s.dir, tempPrefix+"*")
 	if err != nil {
 		return nil, fmt.Errorf("device: sink: %w", err)
@@ -78,14 +118,81 @@ func (s *dirSink) Create(name string, size int64, mod time.Time) (Incoming, erro
 	return &dirIncoming{sink: s, f: f, name: CleanName(name), mod: mod, h: sha256.New()}, nil
 }
 
+// Resume implements Resumer.
+func (s *dirSink) Resume(name string, size int64, mod time.Time) (Resumable, int64, error) {
+	clean := CleanName(name)
+	if size < 0 || mod.Unix() <= 0 {
+		return s.fresh(name, mod, "")
+	}
+	kept := fmt.Sprintf("%s%d-%d-%s", partialPrefix, size, mod.Unix(), clean)
+	if err := s.dropPartials(clean, kept); err != nil {
+		return nil, 0, fmt.Errorf("device: sink: %s: %w", clean, err)
+	}
+	path := filepath.Join(s.dir, kept)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s.fresh(name, mod, kept)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("device: sink: %w", err)
+	}
+	// The digest of the whole file starts with the bytes already there;
+	// reading them leaves the file positioned at its end.
+	in := &dirIncoming{sink: s, f: f, name: clean, mod: mod, h: sha256.New(), partial: kept}
+	if in.n, err = io.Copy(in.h, f); err != nil {
+		in.Abort()
+		return nil, 0, fmt.Errorf("device: sink: %s: %w", kept, err)
+	}
+	if in.n > size {
+		in.Abort() // longer than the file: start again
+		return s.fresh(name, mod, kept)
+	}
+	return in, in.n, nil
+}
+
+// fresh starts a file to resume that the sink has nothing of; it is kept
+// under the name kept when suspended, or thrown away if kept is "".
+func (s *dirSink) fresh(name string, mod time.Time, kept string) (Resumable, int64, error) {
+	in, err := s.create(name, mod)
+	if err != nil {
+		return nil, 0, err
+	}
+	in.partial = kept
+	return in, 0, nil
+}
+
+// dropPartials removes the kept files of the cleaned name clean other than
+// keep: the machine's file has changed since.
+func (s *dirSink) dropPartials(clean, keep string) error {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if n == keep || !strings.HasPrefix(n, partialPrefix) {
+			continue
+		}
+		_, rest, _ := strings.Cut(n[len(partialPrefix):], "-") // size
+		_, rest, _ = strings.Cut(rest, "-")                    // mtime
+		if rest == clean {
+			if err := os.Remove(filepath.Join(s.dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 type dirIncoming struct {
-	sink *dirSink
-	f    *os.File
-	name string
-	mod  time.Time
-	h    hash.Hash
-	n    int64
-	done bool
+	sink    *dirSink
+	f       *os.File
+	name    string
+	mod     time.Time
+	h       hash.Hash
+	n       int64
+	partial string // name to keep the file under when suspended; "" if it cannot be resumed
+	done    bool
 }
 
 func (in *dirIncoming) Write(p []byte) (int, error) {
@@ -132,6 +239,34 @@ func (in *dirIncoming) Commit() (File, error) {
 	f := File{Name: final, Size: in.n, Path: filepath.Join(in.sink.dir, final)}
 	in.h.Sum(f.SHA256[:0])
 	return f, nil
+}
+
+// Suspend implements Resumable.
+func (in *dirIncoming) Suspend() error {
+	if in.done {
+		return nil
+	}
+	if in.partial == "" || in.n == 0 {
+		return in.Abort()
+	}
+	fail := func(err error) error {
+		in.Abort()
+		return fmt.Errorf("device: sink: %s: %w", in.name, err)
+	}
+	if err := in.f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := in.f.Close(); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(in.f.Name(), filepath.Join(in.sink.dir, in.partial)); err != nil {
+		return fail(err)
+	}
+	in.done = true
+	if err := syncDir(in.sink.dir); err != nil {
+		return fmt.Errorf("device: sink: %s: %w", in.partial, err)
+	}
+	return nil
 }
 
 func (in *dirIncoming) Abort() error {

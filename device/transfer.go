@@ -100,6 +100,9 @@ var protocols = map[string]struct {
 		receiver: func(o Options) Receiver { return newYmodemReceiver(o) },
 		sender:   func(o Options) Sender { return newYmodemSender(o) },
 	},
+	"xmodem":    {receiver: func(o Options) Receiver { return NewXmodemReceiver(o) }, sender: func(o Options) Sender { return newXmodemSender(o, false) }},
+	"xmodem-1k": {receiver: func(o Options) Receiver { return NewXmodemReceiver(o) }, sender: func(o Options) Sender { return newXmodemSender(o, true) }},
+	"zmodem":    {receiver: func(o Options) Receiver { return NewZmodem(o, ZmodemOptions{}) }, sender: func(o Options) Sender { return NewZmodem(o, ZmodemOptions{}) }},
 }
 
 // Protocols lists the protocol names NewReceiver and NewSender accept.

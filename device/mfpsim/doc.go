@@ -4,7 +4,8 @@
 //
 // Start opens the pair and waits for the gateway to pull: the gateway opens
 // PortPath with device.OpenSerial, as it would open the machine's serial
-// port, and starts a transfer as the receiver. The machine answers with all
+// port, and starts a transfer as the receiver ('C' for YMODEM, ZRINIT for
+// ZMODEM; the ZMODEM machine stays silent until then). The machine answers with all
 // its documents as one batch, named scan0001.tif, scan0002.tif, ... so that
 // every pull delivers new file names, and then waits for the next pull. A
 // failed or cancelled pull delivers nothing; the next one gets the same

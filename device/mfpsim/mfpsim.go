@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,7 +55,7 @@ func Start(ctx context.Context, docs []Document, protocol string) (*MFP, error) 
 	if len(docs) == 0 {
 		return nil, errors.New("mfpsim: no documents to serve")
 	}
-	sender, err := device.NewSender(protocol, device.Options{Timeout: pullWait})
+	sender, err := newSender(protocol)
 	if err != nil {
 		return nil, fmt.Errorf("mfpsim: %w", err)
 	}
@@ -66,6 +67,17 @@ func Start(ctx context.Context, docs []Document, protocol string) (*MFP, error) 
 	m := &MFP{pty: p, sender: sender, docs: docs, cancel: cancel, done: make(chan struct{})}
 	go m.serve(ctx)
 	return m, nil
+}
+
+// newSender returns the machine's sender of the named protocol. A ZMODEM
+// machine waits for the gateway's ZRINIT, the pull, without announcing
+// itself, so that nothing piles up on the line while nobody pulls.
+func newSender(protocol string) (device.Sender, error) {
+	opts := device.Options{Timeout: pullWait}
+	if strings.EqualFold(protocol, "zmodem") {
+		return device.NewZmodem(opts, device.ZmodemOptions{WaitForPull: true}), nil
+	}
+	return device.NewSender(protocol, opts)
 }
 
 // PortPath returns the path of the pseudo-terminal slave, which the gateway

@@ -18,16 +18,19 @@ import (
 // testLimit stops a test that hangs; it is never reached when things work.
 const testLimit = 30 * time.Second
 
+// protocols are the protocols the machine serves in these tests.
+var protocols = []string{"ymodem", "zmodem"}
+
 // pull opens the simulated machine's port as the gateway does and receives
 // one batch.
-func pull(t *testing.T, ctx context.Context, m *mfpsim.MFP, opts device.Options) ([]device.File, error) {
+func pull(t *testing.T, ctx context.Context, m *mfpsim.MFP, protocol string, opts device.Options) ([]device.File, error) {
 	t.Helper()
 	port, err := device.OpenSerial(device.SerialConfig{Path: m.PortPath(), Baud: 115200})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer port.Close()
-	recv, err := device.NewReceiver("ymodem", opts)
+	recv, err := device.NewReceiver(protocol, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,18 +38,24 @@ func pull(t *testing.T, ctx context.Context, m *mfpsim.MFP, opts device.Options)
 }
 
 func TestPulls(t *testing.T) {
+	for _, protocol := range protocols {
+		t.Run(protocol, func(t *testing.T) { testPulls(t, protocol) })
+	}
+}
+
+func testPulls(t *testing.T, protocol string) {
 	ctx, cancel := context.WithTimeout(context.Background(), testLimit)
 	defer cancel()
 	sample := mfpsim.SamplePages()
 	note := mfpsim.Document{Name: "note.txt", Data: []byte("second document\n")}
-	m, err := mfpsim.Start(ctx, []mfpsim.Document{sample, note}, "ymodem")
+	m, err := mfpsim.Start(ctx, []mfpsim.Document{sample, note}, protocol)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
 
 	for i, want := range [][]string{{"scan0001.tif", "scan0002.txt"}, {"scan0003.tif", "scan0004.txt"}} {
-		files, err := pull(t, ctx, m, device.Options{})
+		files, err := pull(t, ctx, m, protocol, device.Options{})
 		if err != nil {
 			t.Fatalf("pull %d: %v", i+1, err)
 		}
@@ -70,16 +79,22 @@ func TestPulls(t *testing.T) {
 // TestPullAfterCancel cancels a pull halfway; the next pull gets the same
 // documents under the same names.
 func TestPullAfterCancel(t *testing.T) {
+	for _, protocol := range protocols {
+		t.Run(protocol, func(t *testing.T) { testPullAfterCancel(t, protocol) })
+	}
+}
+
+func testPullAfterCancel(t *testing.T, protocol string) {
 	ctx, cancel := context.WithTimeout(context.Background(), testLimit)
 	defer cancel()
-	m, err := mfpsim.Start(ctx, []mfpsim.Document{mfpsim.SamplePages()}, "ymodem")
+	m, err := mfpsim.Start(ctx, []mfpsim.Document{mfpsim.SamplePages()}, protocol)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
 
 	pullCtx, stop := context.WithCancel(ctx)
-	_, err = pull(t, pullCtx, m, device.Options{Progress: func(p device.Progress) {
+	_, err = pull(t, pullCtx, m, protocol, device.Options{Progress: func(p device.Progress) {
 		if p.Bytes > 8000 {
 			stop()
 		}
@@ -87,7 +102,7 @@ func TestPullAfterCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled pull: %v", err)
 	}
-	files, err := pull(t, ctx, m, device.Options{})
+	files, err := pull(t, ctx, m, protocol, device.Options{})
 	if err != nil {
 		t.Fatalf("pull after cancel: %v", err)
 	}
