@@ -1,16 +1,21 @@
 package board
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/term"
 	"periph.io/x/conn/v3/display"
 
+	"github.com/scangate/gateway/board/watchdog"
 	"github.com/scangate/gateway/panel"
 	"github.com/scangate/gateway/panel/paneltest"
 )
@@ -24,24 +29,11 @@ const (
 // ErrUnknownProfile is wrapped by Open's error for a profile it does not know.
 var ErrUnknownProfile = errors.New("unknown profile")
 
-// ErrNotBuilt is wrapped by Open's error for a known profile whose hardware
-// support does not exist yet.
-var ErrNotBuilt = errors.New("not built yet")
-
-// profiles lists every profile name Open knows, and whether it is built.
-var profiles = []struct {
-	name  string
-	built bool
-}{{"sim", true}, {"none", true}, {"rpi", false}, {"beaglebone", false}}
+// profiles lists every profile name Open knows.
+var profiles = []string{"sim", "none", "rpi", "beaglebone"}
 
 // Profiles returns the names of the profiles Open knows.
-func Profiles() []string {
-	names := make([]string, len(profiles))
-	for i, p := range profiles {
-		names[i] = p.name
-	}
-	return names
-}
+func Profiles() []string { return slices.Clone(profiles) }
 
 // Options tune Open.
 type Options struct {
@@ -60,6 +52,28 @@ type Options struct {
 	// NoColor turns colour off in the interactive sim. Colour is also off
 	// when the environment sets NO_COLOR or TERM is "dumb" or empty.
 	NoColor bool
+
+	// The rest concerns the hardware profiles, rpi and beaglebone.
+
+	// I2CBus is the I2C bus of the LCD, by number ("1") or name
+	// ("/dev/i2c-1"); empty means the profile's.
+	I2CBus string
+	// LCDAddress is the 7-bit I2C address of the LCD's backpack; 0 tries
+	// 0x27, then 0x3F.
+	LCDAddress int
+	// KeyPins overrides the profile's key pins: key name ("up", "send"...)
+	// to GPIO pin name as periph knows it ("GPIO17", "P8_7"); an empty pin
+	// name takes the key away.
+	KeyPins map[string]string
+	// LEDPins overrides the profile's LED pins the same way; the names are
+	// LEDNames.
+	LEDPins map[string]string
+	// Watchdog is the path of the hardware watchdog device, usually
+	// "/dev/watchdog"; empty means none.
+	Watchdog string
+	// Log receives one line for each piece of hardware the board runs
+	// without (a missing LCD or watchdog); nil discards them.
+	Log *slog.Logger
 }
 
 // Board is the front-panel hardware of one board profile.
@@ -71,6 +85,9 @@ type Board struct {
 	// closes it when the user quits (q or Ctrl-C), when input ends, and on
 	// Close.
 	Keys <-chan panel.Key
+	// Watchdog is the hardware watchdog, or nil. Run KeepAlive to keep it
+	// from resetting the board; Close disarms it.
+	Watchdog *watchdog.Watchdog
 
 	leds      func(panel.LEDs) error // nil: no lights
 	close     func() error           // nil: nothing to release
@@ -86,8 +103,23 @@ func (b *Board) SetLEDs(l panel.LEDs) error {
 	return b.leds(l)
 }
 
+// KeepAlive kicks the board's watchdog every watchdog.KeepAliveInterval
+// while healthy reports true, until ctx ends or the board is closed. Without
+// a watchdog it just waits for ctx. It returns the error of a failed kick.
+func (b *Board) KeepAlive(ctx context.Context, healthy func() bool) error {
+	if b.Watchdog == nil {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(watchdog.KeepAliveInterval)
+	defer t.Stop()
+	return b.Watchdog.Keep(ctx, t.C, healthy)
+}
+
 // Close releases the board: the interactive sim stops reading keys, clears
-// its drawing and restores the terminal. Close may be called more than once.
+// its drawing and restores the terminal; a hardware board stops reading
+// keys, darkens the LEDs and the LCD and disarms the watchdog. Close may be
+// called more than once.
 func (b *Board) Close() error {
 	b.closeOnce.Do(func() {
 		if b.close != nil {
@@ -102,12 +134,19 @@ func (b *Board) Close() error {
 //   - "sim": the panel simulated in a terminal (see the package
 //     documentation for its interactive and script modes);
 //   - "none": no panel; the display remembers what it is sent and shows it
-//     nowhere, there are no keys and no lights.
+//     nowhere, there are no keys and no lights;
+//   - "rpi", "beaglebone": an HD44780 LCD on an I2C backpack, keys and LEDs
+//     on GPIO, and the hardware watchdog (see the package documentation for
+//     the pins). A missing LCD or watchdog is logged and the board runs
+//     without it; a key or LED pin that cannot be had is an error.
 //
-// The profiles "rpi" and "beaglebone" are known but not built yet; Open
-// returns an error wrapping ErrNotBuilt for them and one wrapping
-// ErrUnknownProfile for any other name.
+// Open returns an error wrapping ErrUnknownProfile for any other name. The
+// hardware options are ignored by sim and none.
 func Open(profile string, opts Options) (*Board, error) {
+	return open(profile, opts, periphHost{})
+}
+
+func open(profile string, opts Options, m machine) (*Board, error) {
 	cols, rows := opts.Cols, opts.Rows
 	if cols == 0 {
 		cols = DefaultCols
@@ -123,11 +162,8 @@ func Open(profile string, opts Options) (*Board, error) {
 		return openSim(cols, rows, opts)
 	case "none":
 		return &Board{Display: paneltest.NewDisplay(cols, rows)}, nil
-	}
-	for _, p := range profiles {
-		if p.name == profile && !p.built {
-			return nil, fmt.Errorf("board: profile %s is %w", profile, ErrNotBuilt)
-		}
+	case "rpi", "beaglebone":
+		return openHardware(profile, cols, rows, opts, m)
 	}
 	return nil, fmt.Errorf("board: %w %q (known: %s)", ErrUnknownProfile, profile, strings.Join(Profiles(), ", "))
 }

@@ -22,8 +22,6 @@ func TestOpenProfiles(t *testing.T) {
 		wantErr string
 		is      error
 	}{
-		{profile: "rpi", wantErr: "board: profile rpi is not built yet", is: ErrNotBuilt},
-		{profile: "beaglebone", wantErr: "board: profile beaglebone is not built yet", is: ErrNotBuilt},
 		{profile: "pi", wantErr: `board: unknown profile "pi" (known: sim, none, rpi, beaglebone)`, is: ErrUnknownProfile},
 		{profile: "", wantErr: `board: unknown profile "" (known: sim, none, rpi, beaglebone)`, is: ErrUnknownProfile},
 		{profile: "SIM", wantErr: `board: unknown profile "SIM"`, is: ErrUnknownProfile},
@@ -101,8 +99,8 @@ func TestScript(t *testing.T) {
 [panel] Ready 12:04 | To: Demo inbox
 [panel] Receiving | To: Demo inbox
 [leds] Sending
-[panel] Receiving 34% | To: Demo inbox
-[panel] Sending 50% | To: Demo inbox
+[panel] Receiving 34% | #####=
+[panel] Sending 50% | ########
 [panel] Sent to Demo inb | 2 pages
 [leds] Ready
 `

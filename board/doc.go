@@ -7,8 +7,61 @@
 //
 // "sim" simulates the panel on this computer. "none" is a board without a
 // panel: its display remembers what it is sent and shows it nowhere. "rpi"
-// and "beaglebone" (an HD44780 LCD on an I2C backpack, keys and LEDs on
-// GPIO) are known names but not built yet.
+// and "beaglebone" are real boards: an HD44780 LCD on a PCF8574 I2C
+// backpack (package hd44780), eight keys on GPIO inputs (package keys) and
+// three LEDs on GPIO outputs, reached through periph's host drivers.
+//
+// # Wiring of the hardware profiles
+//
+// Every key connects its pin to ground when pressed; the arrows repeat
+// while held. Every LED, with its resistor, goes from its pin to ground.
+// The LCD backpack sits on the I2C bus at 0x27 (or 0x3F, tried next), 16x2
+// unless Options say otherwise. Pin names are periph's.
+//
+//	            rpi (BCM numbers)        beaglebone (header pins)
+//	I2C bus     1 (pins 3, 5)            2 (P9_20 SDA, P9_19 SCL)
+//	up          GPIO17 (pin 11)          P8_7
+//	down        GPIO27 (pin 13)          P8_8
+//	left        GPIO22 (pin 15)          P8_9
+//	right       GPIO23 (pin 16)          P8_10
+//	ok          GPIO24 (pin 18)          P8_11
+//	back        GPIO25 (pin 22)          P8_12
+//	send        GPIO5  (pin 29)          P8_14
+//	stop        GPIO6  (pin 31)          P8_15
+//	Ready LED   GPIO16 (pin 36)          P9_12
+//	Sending LED GPIO20 (pin 38)          P9_15
+//	Error LED   GPIO21 (pin 40)          P9_23
+//
+// On the Raspberry Pi these pins are free in the default configuration
+// (not I2C, UART, SPI0 or 1-Wire), and the key inputs get the SoC's
+// pull-ups. On the BeagleBone the pins are GPIOs in the default pin mux
+// and free of the eMMC and HDMI; its GPIO driver cannot set pulls, so the
+// keys need pull-ups: 10 kΩ resistors to 3.3 V, or "config-pin P8_11
+// gpio_pu" (and so on) at boot. Options.I2CBus, LCDAddress, KeyPins and
+// LEDPins override the defaults.
+//
+// # Missing hardware
+//
+// The LCD is a module on a cable, and the watchdog a kernel driver: either
+// may be missing on a board in the field. Open then logs one line to
+// Options.Log and the board runs without it (the display becomes the one
+// of "none", so the panel still works by its keys and LEDs, and mail still
+// goes out). An LCD that loses contact while the gateway runs comes back
+// by itself: the LCD driver re-initializes the controller after an I2C
+// error, and the panel redraws the screen. A key or LED pin that cannot be
+// had is an error: the pins are on the board itself, so it is a wrong name
+// or a wrong profile, which the installer must see at once rather than a
+// panel with dead keys.
+//
+// # Watchdog and clock
+//
+// With Options.Watchdog set (usually "/dev/watchdog"), a hardware board
+// opens the watchdog and Board.KeepAlive kicks it while the caller reports
+// the gateway healthy; Close disarms it with the magic 'V' (package
+// watchdog). WaitForClock holds the caller back, showing "Waiting for
+// clock", until the system clock reads a plausible date, as a board
+// without a battery-backed clock needs before it can check TLS
+// certificates.
 //
 // # The interactive sim
 //

@@ -1,6 +1,9 @@
 package panel
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Destination is one entry of the address book.
 type Destination struct {
@@ -13,28 +16,50 @@ type Destination struct {
 // RequestKind says what the appliance must do after a key press.
 type RequestKind int
 
-// The kinds of Request.
+// The kinds of Request. Send and Stop drive the job in progress; the others
+// are slow work for the appliance to run in the background, each answered by
+// exactly one Event carrying an Answer with the same kind in Answer.To.
 const (
 	// RequestNone asks for nothing.
 	RequestNone RequestKind = iota
 	// RequestSend asks to pull a scan from the machine and send it to
 	// Request.Dest.
 	RequestSend
-	// RequestStop asks to stop the job in progress.
+	// RequestStop asks to stop the job in progress: while the scan comes off
+	// the machine, at once; once it is queued, only after staff confirmed
+	// ("Stop? OK=yes"), and then the scan must not be sent.
 	RequestStop
+	// RequestSaveSettings asks to save Request.Settings and apply them
+	// without a restart. The panel has validated them and waits ("Saving...")
+	// for the Answer.
+	RequestSaveSettings
+	// RequestTestAccount asks for the self-test of the saved mail account;
+	// the Answer gives the verdict.
+	RequestTestAccount
+	// RequestRetryJob asks to send the queued job Request.Job again now.
+	RequestRetryJob
+	// RequestDeleteJob asks to remove the queued job Request.Job (staff
+	// confirmed it).
+	RequestDeleteJob
+	// RequestJournal asks for the last entries of the transmission journal,
+	// answered in Answer.Journal.
+	RequestJournal
+	// RequestNetwork asks for the network addresses of the gateway,
+	// answered in Answer.Lines.
+	RequestNetwork
+	numRequestKinds
 )
 
-// String returns "none", "send" or "stop".
+var requestNames = [numRequestKinds]string{"none", "send", "stop", "save-settings", "test-account",
+	"retry-job", "delete-job", "journal", "network"}
+
+// String returns "none", "send", "stop", "save-settings", "test-account",
+// "retry-job", "delete-job", "journal" or "network".
 func (k RequestKind) String() string {
-	switch k {
-	case RequestNone:
-		return "none"
-	case RequestSend:
-		return "send"
-	case RequestStop:
-		return "stop"
+	if k < 0 || k >= numRequestKinds {
+		return fmt.Sprintf("request(%d)", int(k))
 	}
-	return fmt.Sprintf("request(%d)", int(k))
+	return requestNames[k]
 }
 
 // Request is what a key press asks of the appliance.
@@ -42,6 +67,11 @@ type Request struct {
 	Kind RequestKind
 	// Dest is the chosen destination of a RequestSend.
 	Dest Destination
+	// Settings are the whole settings to save with a RequestSaveSettings:
+	// the appliance's own copy, which the panel does not touch again.
+	Settings *Settings
+	// Job is the QueueJob.ID of a RequestRetryJob or RequestDeleteJob.
+	Job string
 }
 
 // Stage is the step a job is in.
@@ -74,8 +104,9 @@ func (s Stage) String() string {
 	return fmt.Sprintf("stage(%d)", int(s))
 }
 
-// Event is news from the job flow. An event with a Result ends the job; any
-// other event reports progress.
+// Event is news from the appliance. An event with a Result ends the job; an
+// event with a Queue, a Notice or an Answer carries that news; any other
+// event reports the progress of the job in progress.
 type Event struct {
 	Stage Stage
 	// Page is the page being worked on, counted from 1; 0 when unknown.
@@ -85,6 +116,86 @@ type Event struct {
 	Done, Total int64
 	// Result, when not nil, ends the job.
 	Result *Result
+	// Queue, when not nil, replaces the panel's view of the queue.
+	Queue *Queue
+	// Notice, when not nil, replaces the status line of the ready screen.
+	Notice *Notice
+	// Answer, when not nil, answers a request other than Send and Stop.
+	Answer *Answer
+}
+
+// progress reports whether e is news of the job in progress and nothing else.
+func (e Event) progress() bool {
+	return e.Result == nil && e.Queue == nil && e.Notice == nil && e.Answer == nil
+}
+
+// Queue is the spool as the panel shows it: the jobs not sent yet.
+type Queue struct {
+	// Jobs are the queued, deferred, held and failed jobs, oldest first.
+	// The ready screen counts them ("Q:2") and shows the Status of the
+	// first one with Problem set.
+	Jobs []QueueJob
+}
+
+// QueueJob is one job of the queue.
+type QueueJob struct {
+	// ID names the job in RequestRetryJob and RequestDeleteJob.
+	ID string
+	// Dest is the destination's name.
+	Dest string
+	// Pages is the number of pages; 0 when unknown.
+	Pages int
+	// Status is a few plain words, e.g. "Waiting", "Retry at 14:05" or
+	// "Wrong password" (at most 16 characters are sure to fit).
+	Status string
+	// Detail is the full story, shown on request.
+	Detail string
+	// Problem marks a held or failed job: someone must act. The ready
+	// screen shows a marker and Status, and the Error LED is lit.
+	Problem bool
+}
+
+// Notice is a status the appliance wants on the ready screen in place of
+// the device name, e.g. "Waiting for clock" or "No machine".
+type Notice struct {
+	// Text is the status; empty clears the notice.
+	Text string
+	// Problem marks a notice that needs someone to act: it gets the
+	// marker and lights the Error LED.
+	Problem bool
+}
+
+// Answer is the appliance's reply to a request other than Send and Stop.
+type Answer struct {
+	// To is the kind of request answered.
+	To RequestKind
+	// OK reports success: settings saved, account works, job retried or
+	// deleted, journal or addresses read.
+	OK bool
+	// Short is a few plain words for the panel, e.g. "Saved", "Account OK",
+	// "Wrong password", "Disk full"; when empty the panel picks its own.
+	Short string
+	// Detail is a sentence with the full story; the panel wraps and
+	// scrolls it.
+	Detail string
+	// Lines are the network addresses for RequestNetwork, one per line,
+	// e.g. "eth0 192.168.1.20".
+	Lines []string
+	// Journal are the last journal entries for RequestJournal, newest
+	// first.
+	Journal []JournalEntry
+}
+
+// JournalEntry is one entry of the transmission journal.
+type JournalEntry struct {
+	// Time is when the attempt ended.
+	Time time.Time
+	// Dest is the destination's name.
+	Dest string
+	// Result is a few plain words, e.g. "Sent 3 pages" or "Wrong password".
+	Result string
+	// Detail is the full story, shown on request.
+	Detail string
 }
 
 // Result is the outcome of a job.

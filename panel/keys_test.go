@@ -63,7 +63,14 @@ func TestStrings(t *testing.T) {
 		{panel.RequestNone.String(), "none"},
 		{panel.RequestSend.String(), "send"},
 		{panel.RequestStop.String(), "stop"},
-		{panel.RequestKind(5).String(), "request(5)"},
+		{panel.RequestSaveSettings.String(), "save-settings"},
+		{panel.RequestTestAccount.String(), "test-account"},
+		{panel.RequestRetryJob.String(), "retry-job"},
+		{panel.RequestDeleteJob.String(), "delete-job"},
+		{panel.RequestJournal.String(), "journal"},
+		{panel.RequestNetwork.String(), "network"},
+		{panel.RequestKind(42).String(), "request(42)"},
+		{panel.RequestKind(-1).String(), "request(-1)"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -1,8 +1,10 @@
 package panel_test
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -27,12 +29,19 @@ type step struct {
 	key   *panel.Key
 	event *panel.Event
 	ticks int
+	wait  time.Duration // the clock moves on
 }
 
 func key(k panel.Key) step        { return step{key: &k} }
 func ticks(n int) step            { return step{ticks: n} }
+func wait(d time.Duration) step   { return step{wait: d} }
 func progress(e panel.Event) step { return step{event: &e} }
 func result(r panel.Result) step  { return step{event: &panel.Event{Result: &r}} }
+func answer(a panel.Answer) step  { return step{event: &panel.Event{Answer: &a}} }
+func notice(n panel.Notice) step  { return step{event: &panel.Event{Notice: &n}} }
+func queued(jobs ...panel.QueueJob) step {
+	return step{event: &panel.Event{Queue: &panel.Queue{Jobs: jobs}}}
+}
 func keys(ks ...panel.Key) []step {
 	s := make([]step, len(ks))
 	for i, k := range ks {
@@ -71,6 +80,7 @@ func (r *rig) run(steps ...step) {
 		case s.event != nil:
 			r.p.Event(*s.event)
 		}
+		r.now = r.now.Add(s.wait)
 		for range s.ticks {
 			r.p.Tick()
 			r.check()
@@ -114,10 +124,25 @@ func pad(want []string, cols, rows int) []string {
 }
 
 var (
-	ready   = panel.LEDs{Ready: true}
-	sending = panel.LEDs{Sending: true}
-	failed  = panel.LEDs{Error: true}
+	ready    = panel.LEDs{Ready: true}
+	readyErr = panel.LEDs{Ready: true, Error: true}
+	sending  = panel.LEDs{Sending: true}
+	failed   = panel.LEDs{Error: true}
 )
+
+var (
+	waiting = panel.QueueJob{ID: "000041", Dest: "Accounts", Pages: 2, Status: "Retry at 14:05", Detail: "The mail server failed for now."}
+	held    = panel.QueueJob{ID: "000042", Dest: "Sales", Pages: 1, Status: "Wrong password", Detail: "The mail server rejected the user name or password.", Problem: true}
+)
+
+// numbered returns an address book of n entries "Entry 1"... "Entry n".
+func numbered(n int) []panel.Destination {
+	book := make([]panel.Destination, n)
+	for i := range book {
+		book[i] = panel.Destination{Name: fmt.Sprintf("Entry %d", i+1), Address: fmt.Sprintf("e%d@example.com", i+1)}
+	}
+	return book
+}
 
 func TestScreens(t *testing.T) {
 	none := panel.Request{}
@@ -181,35 +206,35 @@ func TestScreens(t *testing.T) {
 			leds:   ready, selected: 2,
 		},
 		{
-			name:   "ok shows the address",
+			name:   "ok shows the speed-dial number and the address",
 			cfg:    panel.Config{Book: book},
 			steps:  keys(panel.KeyOK),
-			want16: []string{"Demo inbox", "demo@scangate.te"},
-			want20: []string{"Demo inbox", "demo@scangate.test"},
+			want16: []string{"1 Demo inbox", "demo@scangate.te"},
+			want20: []string{"1 Demo inbox", "demo@scangate.test"},
 			leds:   ready,
 		},
 		{
 			name:   "a long address scrolls on ticks",
 			cfg:    panel.Config{Book: book},
-			steps:  []step{key(panel.KeyDown), key(panel.KeyRight), ticks(5)},
-			want16: []string{"Accounts", "ounts@example.co"},
-			want20: []string{"Accounts", "accounts@example.com"},
+			steps:  []step{key(panel.KeyDown), key(panel.KeyOK), ticks(5)},
+			want16: []string{"2 Accounts", "ounts@example.co"},
+			want20: []string{"2 Accounts", "accounts@example.com"},
 			leds:   ready, selected: 1,
 		},
 		{
 			name:   "the scroll rests at the end, then starts over",
 			cfg:    panel.Config{Book: book, Selected: 1},
 			steps:  []step{key(panel.KeyOK), ticks(2 + 4 + 2)},
-			want16: []string{"Accounts", "accounts@example"},
-			want20: []string{"Accounts", "accounts@example.com"},
+			want16: []string{"2 Accounts", "accounts@example"},
+			want20: []string{"2 Accounts", "accounts@example.com"},
 			leds:   ready, selected: 1,
 		},
 		{
 			name:   "up/down keep walking on the details screen",
 			cfg:    panel.Config{Book: book},
 			steps:  keys(panel.KeyOK, panel.KeyDown),
-			want16: []string{"Accounts", "accounts@example"},
-			want20: []string{"Accounts", "accounts@example.com"},
+			want16: []string{"2 Accounts", "accounts@example"},
+			want20: []string{"2 Accounts", "accounts@example.com"},
 			leds:   ready, selected: 1,
 		},
 		{
@@ -240,8 +265,8 @@ func TestScreens(t *testing.T) {
 			name:   "receiving with a known total",
 			cfg:    panel.Config{Book: book},
 			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageReceiving, Page: 1, Done: 34, Total: 100})},
-			want16: []string{"Receiving 34%", "To: Demo inbox"},
-			want20: []string{"Receiving 34%", "To: Demo inbox", "Page 1"},
+			want16: []string{"Receiving p1 34%", "#####="},
+			want20: []string{"Receiving p1 34%", "To: Demo inbox", "######="},
 			leds:   sending, lastReq: send(demo),
 		},
 		{
@@ -249,7 +274,7 @@ func TestScreens(t *testing.T) {
 			cfg:    panel.Config{Book: book},
 			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageReceiving, Page: 2, Done: 12 * 1024})},
 			want16: []string{"Receiving 12 KB", "To: Demo inbox"},
-			want20: []string{"Receiving 12 KB", "To: Demo inbox", "Page 2"},
+			want20: []string{"Receiving p2 12 KB", "To: Demo inbox"},
 			leds:   sending, lastReq: send(demo),
 		},
 		{
@@ -272,16 +297,16 @@ func TestScreens(t *testing.T) {
 			name:   "converting",
 			cfg:    panel.Config{Book: book},
 			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageConverting, Page: 3})},
-			want16: []string{"Converting", "To: Demo inbox"},
-			want20: []string{"Converting", "To: Demo inbox", "Page 3"},
+			want16: []string{"Converting p3", "To: Demo inbox"},
+			want20: []string{"Converting p3", "To: Demo inbox"},
 			leds:   sending, lastReq: send(demo),
 		},
 		{
 			name:   "sending",
 			cfg:    panel.Config{Book: book},
 			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageSending, Done: 450, Total: 1000})},
-			want16: []string{"Sending 45%", "To: Demo inbox"},
-			want20: []string{"Sending 45%", "To: Demo inbox"},
+			want16: []string{"Sending 45%", "#######="},
+			want20: []string{"Sending 45%", "To: Demo inbox", "#########"},
 			leds:   sending, lastReq: send(demo),
 		},
 		{
@@ -301,12 +326,68 @@ func TestScreens(t *testing.T) {
 			leds:   sending, lastReq: none,
 		},
 		{
-			name:   "stop",
+			name:   "stop while receiving stops at once",
 			cfg:    panel.Config{Book: book},
-			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageSending, Done: 1, Total: 2}), key(panel.KeyStop)},
+			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageReceiving, Done: 1}), key(panel.KeyStop)},
 			want16: []string{"Stopping...", "To: Demo inbox"},
 			want20: []string{"Stopping...", "To: Demo inbox"},
 			leds:   sending, lastReq: stop,
+		},
+		{
+			name:   "a key while stopping",
+			cfg:    panel.Config{Book: book},
+			steps:  keys(panel.KeySend, panel.KeyStop, panel.KeyStop),
+			want16: []string{"Stopping...", "Please wait"},
+			want20: []string{"Stopping...", "To: Demo inbox", "", "Please wait"},
+			leds:   sending, lastReq: none,
+		},
+		{
+			name:   "stop once the scan is queued asks first",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageSending, Done: 1, Total: 2}), key(panel.KeyStop)},
+			want16: []string{"Sending 50%", "Stop? OK=yes"},
+			want20: []string{"Sending 50%", "To: Demo inbox", "##########", "Stop? OK=yes"},
+			leds:   sending, lastReq: none,
+		},
+		{
+			name:   "stop confirmed",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageSending, Done: 1, Total: 2}), key(panel.KeyStop), key(panel.KeyOK)},
+			want16: []string{"Stopping...", "########"},
+			want20: []string{"Stopping...", "To: Demo inbox", "##########"},
+			leds:   sending, lastReq: stop,
+		},
+		{
+			name:   "stop not confirmed: the scan is sent",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageQueued}), key(panel.KeyStop), key(panel.KeyBack)},
+			want16: []string{"Queued", "Will be sent"},
+			want20: []string{"Queued", "To: Demo inbox", "", "Will be sent"},
+			leds:   sending, lastReq: none,
+		},
+		{
+			name:   "the stop question goes after about 10 s",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageConverting, Page: 1}), key(panel.KeyStop), ticks(20)},
+			want16: []string{"Converting p1", "Will be sent"},
+			want20: []string{"Converting p1", "To: Demo inbox", "", "Will be sent"},
+			leds:   sending, lastReq: none,
+		},
+		{
+			name:   "the stop question stays for 19 ticks",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageConverting, Page: 1}), key(panel.KeyStop), ticks(19)},
+			want16: []string{"Converting p1", "Stop? OK=yes"},
+			want20: []string{"Converting p1", "To: Demo inbox", "", "Stop? OK=yes"},
+			leds:   sending, lastReq: none,
+		},
+		{
+			name:   "a result ends the stop question",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageSending}), key(panel.KeyStop), result(panel.Result{OK: true, Short: "1 page"})},
+			want16: []string{"Sent to Demo inb", "1 page"},
+			want20: []string{"Sent to Demo inbox", "1 page"},
+			leds:   ready, lastReq: none,
 		},
 		{
 			name:   "stopped",
@@ -405,6 +486,118 @@ func TestScreens(t *testing.T) {
 			leds:   ready,
 		},
 		{
+			name:   "right jumps ten entries, stopping at the last",
+			cfg:    panel.Config{Book: book},
+			steps:  keys(panel.KeyRight),
+			want16: []string{"Ready      12:04", "To: Muller & Soh"},
+			want20: []string{"Ready          12:04", "To: Muller & Sohne B", "buero@mueller-soehne"},
+			leds:   ready, selected: 2,
+		},
+		{
+			name:   "left jumps ten entries, stopping at the first",
+			cfg:    panel.Config{Book: book, Selected: 2},
+			steps:  keys(panel.KeyLeft),
+			want16: []string{"Ready      12:04", "To: Demo inbox"},
+			want20: []string{"Ready          12:04", "To: Demo inbox", "demo@scangate.test"},
+			leds:   ready,
+		},
+		{
+			name:   "jumps in a long book",
+			cfg:    panel.Config{Book: numbered(25)},
+			steps:  keys(panel.KeyRight, panel.KeyRight, panel.KeyDown, panel.KeyOK, panel.KeyLeft),
+			want16: []string{"12 Entry 12", "e12@example.com"},
+			want20: []string{"12 Entry 12", "e12@example.com"},
+			leds:   ready, selected: 11,
+		},
+		{
+			name:   "the queue count",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{queued(waiting, waiting)},
+			want16: []string{"Ready  Q:2 12:04", "To: Demo inbox"},
+			want20: []string{"Ready      Q:2 12:04", "To: Demo inbox", "demo@scangate.test"},
+			leds:   ready,
+		},
+		{
+			name:   "a held job shows its reason with a marker",
+			cfg:    panel.Config{Book: book, DeviceName: "Front desk"},
+			steps:  []step{queued(waiting, held)},
+			want16: []string{"!Wrong password", "To: Demo inbox"},
+			want20: []string{"Front desk Q:2 12:04", "To: Demo inbox", "demo@scangate.test", "!Wrong password"},
+			leds:   readyErr,
+		},
+		{
+			name:   "a short reason leaves room for the count and the clock",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{queued(panel.QueueJob{ID: "7", Dest: "Sales", Status: "Held", Problem: true})},
+			want16: []string{"!Held  Q:1 12:04", "To: Demo inbox"},
+			want20: []string{"Ready      Q:1 12:04", "To: Demo inbox", "demo@scangate.test", "!Held"},
+			leds:   readyErr,
+		},
+		{
+			name:   "the marker stays without Blink",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{queued(held), ticks(1)},
+			want16: []string{"!Wrong password", "To: Demo inbox"},
+			want20: []string{"Ready      Q:1 12:04", "To: Demo inbox", "demo@scangate.test", "!Wrong password"},
+			leds:   readyErr,
+		},
+		{
+			name:   "the marker blinks with Blink",
+			cfg:    panel.Config{Book: book, Blink: true},
+			steps:  []step{queued(held), ticks(1)},
+			want16: []string{" Wrong password", "To: Demo inbox"},
+			want20: []string{"Ready      Q:1 12:04", "To: Demo inbox", "demo@scangate.test", " Wrong password"},
+			leds:   readyErr,
+		},
+		{
+			name:   "and comes back on the next tick",
+			cfg:    panel.Config{Book: book, Blink: true},
+			steps:  []step{queued(held), ticks(2)},
+			want16: []string{"!Wrong password", "To: Demo inbox"},
+			want20: []string{"Ready      Q:1 12:04", "To: Demo inbox", "demo@scangate.test", "!Wrong password"},
+			leds:   readyErr,
+		},
+		{
+			name:   "the alert goes with the job",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{queued(held), queued()},
+			want16: []string{"Ready      12:04", "To: Demo inbox"},
+			want20: []string{"Ready          12:04", "To: Demo inbox", "demo@scangate.test"},
+			leds:   ready,
+		},
+		{
+			name:   "a notice takes the device name's place",
+			cfg:    panel.Config{Book: book, DeviceName: "Front desk"},
+			steps:  []step{notice(panel.Notice{Text: "Setting clock"})},
+			want16: []string{"Setting clock", "To: Demo inbox"},
+			want20: []string{"Setting clock  12:04", "To: Demo inbox", "demo@scangate.test"},
+			leds:   ready,
+		},
+		{
+			name:   "a notice with a problem",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{queued(held), notice(panel.Notice{Text: "No machine", Problem: true})},
+			want16: []string{"!No machine  Q:1", "To: Demo inbox"},
+			want20: []string{"!No machine      Q:1", "To: Demo inbox", "demo@scangate.test", "!Wrong password"},
+			leds:   readyErr,
+		},
+		{
+			name:   "an empty notice clears it",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{notice(panel.Notice{Text: "No machine", Problem: true}), notice(panel.Notice{})},
+			want16: []string{"Ready      12:04", "To: Demo inbox"},
+			want20: []string{"Ready          12:04", "To: Demo inbox", "demo@scangate.test"},
+			leds:   ready,
+		},
+		{
+			name:   "queue news while sending keeps the progress",
+			cfg:    panel.Config{Book: book},
+			steps:  []step{key(panel.KeySend), progress(panel.Event{Stage: panel.StageSending, Done: 1, Total: 4}), queued(held)},
+			want16: []string{"Sending 25%", "####"},
+			want20: []string{"Sending 25%", "To: Demo inbox", "#####"},
+			leds:   panel.LEDs{Sending: true, Error: true}, lastReq: send(demo),
+		},
+		{
 			name:   "an empty address book",
 			cfg:    panel.Config{},
 			steps:  keys(panel.KeyDown, panel.KeyOK),
@@ -487,6 +680,9 @@ func TestNewRejects(t *testing.T) {
 		{"selected past the book", paneltest.NewDisplay(16, 2), panel.Config{Book: book, Selected: 3}},
 		{"selected negative", paneltest.NewDisplay(16, 2), panel.Config{Book: book, Selected: -1}},
 		{"selected in an empty book", paneltest.NewDisplay(16, 2), panel.Config{Selected: 1}},
+		{"a PIN too short", paneltest.NewDisplay(16, 2), panel.Config{PIN: "123"}},
+		{"a PIN too long", paneltest.NewDisplay(16, 2), panel.Config{PIN: "123456789"}},
+		{"a PIN with a letter", paneltest.NewDisplay(16, 2), panel.Config{PIN: "12a4"}},
 	}
 	for _, tt := range tests {
 		if _, err := panel.New(tt.d, tt.cfg, nil); err == nil || !strings.HasPrefix(err.Error(), "panel: ") {
@@ -614,16 +810,134 @@ func TestEveryScreenFits(t *testing.T) {
 	}
 }
 
+// moves are everything a panel can get, the menu's macros among them (a
+// PIN, typed text, the appliance's answers), for random walks and fuzzing.
+var moves = func() [][]step {
+	var m [][]step
+	for _, s := range alphabet {
+		m = append(m, []step{s})
+	}
+	for k := panel.KeyUp; k <= panel.KeyStop; k++ {
+		m = append(m, keys(k), keys(k, k)) // keys are the most of what happens
+	}
+	long := strings.Repeat("The server said something long and unexpected. ", 6)
+	for k := panel.RequestSaveSettings; k <= panel.RequestNetwork; k++ {
+		m = append(m,
+			[]step{answer(panel.Answer{To: k, OK: true, Lines: []string{"eth0 192.168.1.20", long}, Journal: journal})},
+			[]step{answer(panel.Answer{To: k, Short: strings.Repeat("ö", 30), Detail: long})},
+		)
+	}
+	return append(m,
+		seq(digits("2468"), keys(ok)), seq(digits("0000"), keys(ok)), wrongPIN, digits("13579"),
+		typed("sales@example.com"), typed(strings.Repeat("a", 45)), digits("465"),
+		[]step{queued(waiting, held, panel.QueueJob{ID: "9", Dest: strings.Repeat("Long name ", 5), Status: strings.Repeat("ä", 20), Problem: true})},
+		[]step{queued()},
+		[]step{notice(panel.Notice{Text: "No machine", Problem: true})},
+		[]step{notice(panel.Notice{Text: strings.Repeat("Waiting ", 5)})},
+		[]step{notice(panel.Notice{})},
+		// Paths that go deep when they start on the ready screen.
+		toSave, seq(toBook, keys(down, ok, up, ok)), seq(toBook, keys(ok)), toNewPIN, toDevice, toAccount,
+		[]step{wait(20 * time.Second), ticks(1)},
+		[]step{wait(61 * time.Second), ticks(1)},
+		[]step{ticks(240)},
+	)
+}()
+
+// walkConfigs are the configurations random walks start from.
+var walkConfigs = []panel.Config{
+	office,
+	{},
+	with(func(c *panel.Config) {
+		c.Book = numbered(100)
+		c.Book[0] = panel.Destination{Name: strings.Repeat("Very long name ", 5), Address: strings.Repeat("a", 100) + "@example.com"}
+		c.DeviceName, c.Blink = strings.Repeat("ä", 30), true
+		c.Account.Password = strings.Repeat("p", 128)
+		c.Device.Baud = 7200
+	}),
+}
+
+// TestRandomWalks walks the menu tree at random, from each configuration
+// on 16x2 and 20x4; rig.check asserts the invariants after each step. The
+// walks are steered a little so that they go deep: mostly keys, the right
+// PIN when asked for one, an answer when one is awaited. The test also
+// checks that they reached every kind of screen.
+func TestRandomWalks(t *testing.T) {
+	walks, length := 40, 300
+	if testing.Short() {
+		walks = 5
+	}
+	seen := map[string]bool{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, size := range [][2]int{{16, 2}, {20, 4}} {
+		for _, cfg := range walkConfigs {
+			for range walks {
+				r := newRig(t, size[0], size[1], cfg)
+				for range length {
+					r.run(r.nextMove(rng, cfg)...)
+					for _, l := range r.d.Lines() {
+						seen[strings.TrimSpace(l)] = true
+					}
+				}
+			}
+		}
+	}
+	if testing.Short() {
+		return
+	}
+	for _, want := range []string{"Admin PIN", "Locked 0:", ">Account", ">Server", ">Password", ">New entry", "Name", "Address",
+		"Delete entry?", "New PIN", "Repeat PIN", "PIN changed", "Saving...", "Saved", "Discard changes?", "Security", "Baud",
+		"Protocol", "Flow", "Testing...", "Loading...", "Network", "Scangate", "Delete the job?", "Please wait", "Book is full",
+		"Stop? OK=yes", "Not sent", "Sent to Demo inbox", "Queue is empty", "No entries", "Wrong password"} {
+		if !seen[want] && !seenPrefix(seen, want) {
+			t.Errorf("no walk reached a screen with %q", want)
+		}
+	}
+}
+
+// nextMove picks the next move of a random walk.
+func (r *rig) nextMove(rng *rand.Rand, cfg panel.Config) []step {
+	x := rng.IntN(100)
+	top := r.d.Lines()[0]
+	switch {
+	case strings.HasPrefix(top, "Admin PIN") && x < 30:
+		return seq(digits(cmp.Or(cfg.PIN, panel.DefaultPIN)), keys(ok))
+	case strings.HasPrefix(top, "Admin PIN") && x < 45:
+		return wrongPIN
+	case (strings.HasPrefix(top, "New PIN") || strings.HasPrefix(top, "Repeat PIN")) && x < 40:
+		return seq(digits("13579"), keys(ok))
+	case r.p.Waiting() && x < 50:
+		last := r.reqs[len(r.reqs)-1].Kind
+		for i := len(r.reqs) - 1; last == panel.RequestNone && i >= 0; i-- {
+			last = r.reqs[i].Kind
+		}
+		return []step{answer(panel.Answer{To: last, OK: x%2 == 0, Journal: journal[:x%3], Detail: "Why it failed."})}
+	case x < 75:
+		return keys(panel.Key(rng.IntN(int(panel.KeyStop) + 1)))
+	}
+	return moves[rng.IntN(len(moves))]
+}
+
+func seenPrefix(seen map[string]bool, prefix string) bool {
+	for s := range seen {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // FuzzScreens drives a panel with arbitrary input sequences and checks the
 // screen invariants after each step.
 func FuzzScreens(f *testing.F) {
-	f.Add([]byte{6, 9, 10, 11, 7, 14, 4})
-	f.Add([]byte{1, 1, 4, 8, 8, 8, 0, 15})
-	f.Fuzz(func(t *testing.T, in []byte) {
+	f.Add([]byte{6, 9, 10, 11, 7, 14, 4}, uint8(0))
+	f.Add([]byte{1, 1, 4, 8, 8, 8, 0, 15}, uint8(1))
+	f.Add([]byte{5, 0, 4, byte(len(moves) - 15), 4, 4, byte(len(moves) - 9), 4}, uint8(2))
+	f.Fuzz(func(t *testing.T, in []byte, config uint8) {
+		cfg := walkConfigs[int(config)%len(walkConfigs)]
 		for _, size := range [][2]int{{16, 2}, {20, 4}} {
-			r := newRig(t, size[0], size[1], panel.Config{Book: book})
+			r := newRig(t, size[0], size[1], cfg)
 			for _, b := range in {
-				r.run(alphabet[int(b)%len(alphabet)])
+				r.run(moves[int(b)%len(moves)]...)
 			}
 		}
 	})
@@ -647,7 +961,7 @@ func Example() {
 	// Output:
 	// send accounts@example.com
 	// |Sending 45%     |
-	// |To: Accounts    |
+	// |#######=        |
 	// |Sent to Accounts|
 	// |2 pages         |
 	// {Ready:true Sending:false Error:false}

@@ -2,6 +2,7 @@ package paneltest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -27,7 +28,12 @@ type Display struct {
 	writes      int
 	overflows   int
 	cursorModes []display.CursorMode
+	cgram       [cgramChars][8]byte
 }
+
+// cgramChars is the number of custom characters of an HD44780 with 5x8
+// dots; bytes 0x00-0x07 and again 0x08-0x0F show them.
+const cgramChars = 8
 
 // NewDisplay returns a blank, switched-on display of cols x rows characters.
 // Values below 1 are taken as 1.
@@ -231,6 +237,58 @@ func (d *Display) Overflows() int {
 	return d.overflows
 }
 
+// SetCustomChar defines custom character index (0 to 7) with the eight
+// pixel rows of pattern, top first, five low bits each. Another index is an
+// error wrapping display.ErrInvalidCommand.
+func (d *Display) SetCustomChar(index int, pattern [8]byte) error {
+	if index < 0 || index >= cgramChars {
+		return fmt.Errorf("paneltest: custom character %d of 0-%d: %w", index, cgramChars-1, display.ErrInvalidCommand)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range pattern {
+		pattern[i] &= 0x1f
+	}
+	d.cgram[index] = pattern
+	return nil
+}
+
+// CustomChar returns the pattern of custom character index&7, all zero
+// until SetCustomChar defines it.
+func (d *Display) CustomChar(index int) [8]byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cgram[index&(cgramChars-1)]
+}
+
+// CursorAt returns the row and column of the cursor and whether it shows:
+// a mode other than CursorOff is set, the display is on and the cursor is
+// in a visible position (the window's shift is ignored).
+func (d *Display) CursorAt() (row, col int, visible bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	row, col, ok := d.cursorRowCol()
+	visible = ok && d.on && slices.ContainsFunc(d.cursorModes, func(m display.CursorMode) bool { return m != display.CursorOff })
+	return row, col, visible
+}
+
+// glyph returns the character that stands for custom character c in Lines:
+// ' ' when it is blank, '#' when every pixel is lit, '=' otherwise.
+func (d *Display) glyph(c byte) byte {
+	blank, full := true, true
+	for _, bits := range d.cgram[c&(cgramChars-1)] {
+		blank = blank && bits == 0
+		full = full && bits == 0x1f
+	}
+	switch {
+	case blank:
+		return ' '
+	case full:
+		return '#'
+	}
+	return '='
+}
+
 // Lines returns the visible rows, each exactly Cols() bytes long.
 func (d *Display) Lines() []string {
 	d.mu.Lock()
@@ -244,6 +302,8 @@ func (d *Display) Lines() []string {
 			switch {
 			case !d.on:
 				b = ' '
+			case b < 2*cgramChars:
+				b = d.glyph(b)
 			case b < 0x20 || b > 0x7e:
 				b = '?'
 			}

@@ -34,6 +34,9 @@ func autoScroll(on bool) op               { return func(d *Display) error { retu
 func power(on bool) op                    { return func(d *Display) error { return d.Display(on) } }
 func home() op                            { return func(d *Display) error { return d.Home() } }
 func clear() op                           { return func(d *Display) error { return d.Clear() } }
+func setChar(i int, pattern [8]byte) op {
+	return func(d *Display) error { return d.SetCustomChar(i, pattern) }
+}
 
 func TestDisplayScripts(t *testing.T) {
 	tests := []struct {
@@ -106,8 +109,17 @@ func TestDisplayScripts(t *testing.T) {
 		},
 		{
 			name: "non-ASCII bytes show as ?", cols: 16, rows: 2,
-			ops:  []op{write("a\x00b\x7fc\xe2")},
+			ops:  []op{write("a\x1fb\x7fc\xe2")},
 			want: []string{"a?b?c?", ""},
+		},
+		{
+			name: "custom characters", cols: 16, rows: 2,
+			ops: []op{
+				setChar(1, [8]byte{0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0xff}),
+				setChar(2, [8]byte{0x10, 0x10}),
+				write("\x00\x01\x02\x09|"),
+			},
+			want: []string{" #=#|", ""},
 		},
 		{
 			name: "one-row display has one 80-byte line", cols: 16, rows: 1,
@@ -183,6 +195,8 @@ func TestInvalidCommands(t *testing.T) {
 		}},
 		{"bad direction", move(display.Down + 1)},
 		{"bad cursor mode", func(d *Display) error { return d.Cursor(display.CursorOff, display.CursorBlink+1) }},
+		{"custom character 8", setChar(8, [8]byte{})},
+		{"custom character -1", setChar(-1, [8]byte{})},
 	}
 	for _, tt := range tests {
 		if err := tt.o(d); !errors.Is(err, display.ErrInvalidCommand) {
@@ -203,6 +217,33 @@ func TestCountersAndCursorModes(t *testing.T) {
 	}
 	if got := d.CursorModes(); !slices.Equal(got, []display.CursorMode{display.CursorUnderline, display.CursorBlink}) {
 		t.Errorf("CursorModes() = %v", got)
+	}
+}
+
+func TestCustomCharAndCursor(t *testing.T) {
+	d := NewDisplay(20, 4)
+	if err := d.SetCustomChar(3, [8]byte{0xff, 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.CustomChar(11); got != [8]byte{0x1f, 1} {
+		t.Errorf("CustomChar(11) = %v, want the 5 low bits of what was set", got)
+	}
+	if _, _, visible := d.CursorAt(); visible {
+		t.Error("cursor visible before a cursor mode is set")
+	}
+	d.Cursor(display.CursorUnderline)
+	d.MoveTo(2, 7)
+	if row, col, visible := d.CursorAt(); row != 2 || col != 7 || !visible {
+		t.Errorf("CursorAt() = %d, %d, %v; want 2, 7, true", row, col, visible)
+	}
+	d.Display(false)
+	if _, _, visible := d.CursorAt(); visible {
+		t.Error("cursor visible on a switched-off display")
+	}
+	d.Display(true)
+	d.Cursor(display.CursorOff)
+	if _, _, visible := d.CursorAt(); visible {
+		t.Error("cursor visible with CursorOff")
 	}
 }
 

@@ -31,8 +31,17 @@
 // # Reading
 //
 // Lines returns what a person would see: bytes 0x20 to 0x7E as ASCII (a real
-// A00 character ROM differs from ASCII at 0x5C and 0x7E), any other byte as
-// '?', and blank rows while the display is switched off. String frames the
+// A00 character ROM differs from ASCII at 0x5C and 0x7E), the custom
+// characters (bytes 0x00 to 0x0F) as ' ' when blank, '#' when every pixel is
+// lit and '=' otherwise, any other byte as '?', and blank rows while the
+// display is switched off.
+//
+// # Custom characters and the cursor
+//
+// Like the controller's CGRAM, SetCustomChar defines eight characters of
+// 5x8 pixels (panel.CustomChars); CustomChar returns what was defined, for
+// tests and for drawing them. CursorAt tells where the cursor is and
+// whether a cursor mode makes it visible, so a simulated board can show it. String frames the
 // same lines for readable test failures. Writes counts the bytes sent, so a
 // test can check that a program redraws only what changed.
 //

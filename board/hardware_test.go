@@ -1,0 +1,378 @@
+package board
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/i2c"
+	"periph.io/x/conn/v3/physic"
+
+	"github.com/scangate/gateway/board/hd44780"
+	"github.com/scangate/gateway/board/internal/gpiofake"
+	"github.com/scangate/gateway/config"
+	"github.com/scangate/gateway/panel"
+	"github.com/scangate/gateway/panel/paneltest"
+)
+
+var errNoAck = errors.New("no acknowledge")
+
+// fakeBus is an I2C bus with devices that acknowledge every write at their
+// addresses.
+type fakeBus struct {
+	name    string
+	mu      sync.Mutex
+	devices map[uint16]bool
+	writes  map[uint16]int
+	closed  bool
+}
+
+func newBus(name string, addrs ...uint16) *fakeBus {
+	b := &fakeBus{name: name, devices: map[uint16]bool{}, writes: map[uint16]int{}}
+	for _, a := range addrs {
+		b.devices[a] = true
+	}
+	return b
+}
+
+func (b *fakeBus) String() string                  { return b.name }
+func (b *fakeBus) SetSpeed(physic.Frequency) error { return nil }
+
+func (b *fakeBus) Tx(addr uint16, w, r []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed || !b.devices[addr] {
+		return errNoAck
+	}
+	b.writes[addr]++
+	return nil
+}
+
+func (b *fakeBus) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	return nil
+}
+
+// fakeMachine has the pins and buses a test gives it.
+type fakeMachine struct {
+	initErr error
+	pins    map[string]*gpiofake.Pin
+	buses   map[string]*fakeBus
+}
+
+// newMachine returns a machine with every pin of the profile's wiring and
+// the extra pins, all reading high (keys released), and the buses.
+func newMachine(profile string, extra []string, buses ...*fakeBus) *fakeMachine {
+	m := &fakeMachine{pins: map[string]*gpiofake.Pin{}, buses: map[string]*fakeBus{}}
+	w := wirings[profile]
+	for _, name := range append(append(slices.Collect(maps.Values(w.keys)), w.leds[:]...), extra...) {
+		m.pins[name] = gpiofake.New(name, gpio.High)
+	}
+	for _, b := range buses {
+		m.buses[b.name] = b
+	}
+	return m
+}
+
+func (m *fakeMachine) init() error { return m.initErr }
+
+func (m *fakeMachine) openI2C(name string) (i2c.BusCloser, error) {
+	if b, ok := m.buses[name]; ok {
+		return b, nil
+	}
+	return nil, fmt.Errorf("i2creg: can't open unknown bus: %q", name)
+}
+
+// lcdSleep is the sleep of the bubble's virtual clock: the LCD driver's own
+// spins through short waits, which a virtual clock never ends.
+func (m *fakeMachine) lcdSleep() func(time.Duration) { return time.Sleep }
+
+func (m *fakeMachine) pin(name string) gpio.PinIO {
+	if p, ok := m.pins[name]; ok {
+		return p
+	}
+	return nil
+}
+
+// watchdogFile makes a stand-in for the watchdog device.
+func watchdogFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "watchdog")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// pending returns the keys waiting on b.Keys once the bubble is idle.
+func pending(b *Board) []panel.Key {
+	synctest.Wait()
+	var got []panel.Key
+	for {
+		select {
+		case k, ok := <-b.Keys:
+			if !ok {
+				return append(got, -1)
+			}
+			got = append(got, k)
+		default:
+			return got
+		}
+	}
+}
+
+// press holds pin down for d of virtual time and returns the keys
+// delivered, after a release long enough to count.
+func press(b *Board, pin *gpiofake.Pin, d time.Duration) []panel.Key {
+	pin.Set(gpio.Low)
+	time.Sleep(d)
+	pin.Set(gpio.High)
+	time.Sleep(100 * time.Millisecond)
+	return pending(b)
+}
+
+func TestRPi(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := newBus("1", hd44780.AddrPCF8574)
+		m := newMachine("rpi", nil, bus)
+		var logs bytes.Buffer
+		wd := watchdogFile(t)
+		b, err := open("rpi", Options{Watchdog: wd, Log: slog.New(slog.NewTextHandler(&logs, nil))}, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lcd, ok := b.Display.(*hd44780.LCD)
+		if !ok || lcd.Cols() != 16 || lcd.Rows() != 2 || bus.writes[hd44780.AddrPCF8574] == 0 {
+			t.Fatalf("display %v, writes %v", b.Display, bus.writes)
+		}
+		for _, name := range wirings["rpi"].keys {
+			if in, pull := m.pins[name].Input(); !in || pull != gpio.PullUp {
+				t.Errorf("key pin %s: input %v, pull %v", name, in, pull)
+			}
+		}
+		if got := press(b, m.pins["GPIO5"], time.Second); !slices.Equal(got, []panel.Key{panel.KeySend}) {
+			t.Errorf("send held 1 s: %v", got)
+		}
+		if got := press(b, m.pins["GPIO17"], 700*time.Millisecond); !slices.Equal(got, []panel.Key{panel.KeyUp, panel.KeyUp}) {
+			t.Errorf("up held 0.7 s: %v", got)
+		}
+		if err := b.SetLEDs(panel.LEDs{Ready: true, Error: true}); err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string][]gpio.Level{
+			"GPIO16": {gpio.Low, gpio.High}, "GPIO20": {gpio.Low, gpio.Low}, "GPIO21": {gpio.Low, gpio.High},
+		} {
+			if got := m.pins[name].Outs(); !slices.Equal(got, want) {
+				t.Errorf("LED %s: %v, want %v", name, got, want)
+			}
+		}
+		if b.Watchdog == nil {
+			t.Fatal("no watchdog")
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- b.KeepAlive(ctx, func() bool { return true }) }()
+		time.Sleep(12 * time.Second) // kicks at 0, 5 and 10 s
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if err := errors.Join(b.Close(), b.Close()); err != nil {
+			t.Fatal(err)
+		}
+		if got := pending(b); !slices.Equal(got, []panel.Key{-1}) {
+			t.Errorf("after Close, keys %v", got)
+		}
+		if got, _ := os.ReadFile(wd); string(got) != "\x00\x00\x00V" {
+			t.Errorf("watchdog got %q", got)
+		}
+		if got := m.pins["GPIO16"].Outs(); got[len(got)-1] != gpio.Low || !bus.closed {
+			t.Errorf("after Close: ready LED %v, bus closed %v", got, bus.closed)
+		}
+		if logs.Len() > 0 {
+			t.Errorf("logged:\n%s", logs.String())
+		}
+	})
+}
+
+func TestBeagleBone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := newBus("2", hd44780.AddrPCF8574A) // the A variant of the expander
+		m := newMachine("beaglebone", nil, bus)
+		b, err := open("beaglebone", Options{Cols: 20, Rows: 4}, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if lcd, ok := b.Display.(*hd44780.LCD); !ok || lcd.Cols() != 20 || bus.writes[hd44780.AddrPCF8574A] == 0 {
+			t.Fatalf("display %v, writes %v", b.Display, bus.writes)
+		}
+		if in, pull := m.pins["P8_15"].Input(); !in || pull != gpio.PullNoChange {
+			t.Errorf("stop key pin: input %v, pull %v", in, pull)
+		}
+		if got := press(b, m.pins["P8_11"], 50*time.Millisecond); !slices.Equal(got, []panel.Key{panel.KeyOK}) {
+			t.Errorf("ok: %v", got)
+		}
+		if b.Watchdog != nil {
+			t.Error("a watchdog nobody asked for")
+		}
+	})
+}
+
+func TestOverrides(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := newBus("3", 0x20)
+		m := newMachine("rpi", []string{"GPIO4", "GPIO26"}, bus)
+		b, err := open("rpi", Options{
+			I2CBus: "3", LCDAddress: 0x20,
+			KeyPins: map[string]string{" UP ": "GPIO4", "stop": ""},
+			LEDPins: map[string]string{"Error": "", "ready": "GPIO26"},
+		}, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if bus.writes[0x20] == 0 {
+			t.Errorf("LCD writes %v", bus.writes)
+		}
+		for name, used := range map[string]bool{"GPIO4": true, "GPIO17": false, "GPIO6": false, "GPIO26": true, "GPIO16": false, "GPIO21": false} {
+			in, _ := m.pins[name].Input()
+			if got := in || len(m.pins[name].Outs()) > 0; got != used {
+				t.Errorf("pin %s used: %v, want %v", name, got, used)
+			}
+		}
+		if got := press(b, m.pins["GPIO4"], 50*time.Millisecond); !slices.Equal(got, []panel.Key{panel.KeyUp}) {
+			t.Errorf("up: %v", got)
+		}
+	})
+}
+
+// TestDegrade checks that a board without its LCD or watchdog runs without
+// them, with one log line each.
+func TestDegrade(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		buses []*fakeBus
+		want  string
+	}{
+		{"no device answers", []*fakeBus{newBus("1")}, "address 0x27: hd44780: reset: no acknowledge"},
+		{"no bus", nil, `I2C bus 1: i2creg: can't open unknown bus: \"1\"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				m := newMachine("rpi", nil, tt.buses...)
+				var logs bytes.Buffer
+				missing := filepath.Join(t.TempDir(), "watchdog")
+				b, err := open("rpi", Options{Watchdog: missing, Log: slog.New(slog.NewTextHandler(&logs, nil))}, m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer b.Close()
+				if _, ok := b.Display.(*paneltest.Display); !ok {
+					t.Errorf("display %v", b.Display)
+				}
+				if b.Watchdog != nil {
+					t.Error("watchdog without a device")
+				}
+				lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+				if len(lines) != 2 || !strings.Contains(lines[0], "no LCD") || !strings.Contains(lines[0], tt.want) ||
+					!strings.Contains(lines[1], "no hardware watchdog") {
+					t.Errorf("logged:\n%s", logs.String())
+				}
+				if got := press(b, m.pins["GPIO24"], 50*time.Millisecond); !slices.Equal(got, []panel.Key{panel.KeyOK}) {
+					t.Errorf("keys without an LCD: %v", got)
+				}
+			})
+		})
+	}
+}
+
+func TestHardwareErrors(t *testing.T) {
+	busy := errors.New("busy")
+	tests := []struct {
+		name  string
+		opts  Options
+		setup func(m *fakeMachine)
+		want  string
+	}{
+		{"host drivers", Options{}, func(m *fakeMachine) { m.initErr = busy }, "board: rpi: host drivers: busy"},
+		{"unknown key", Options{KeyPins: map[string]string{"enter": "GPIO4"}}, nil,
+			`board: rpi: key pins: panel: unknown key "enter" (valid: up, down, left, right, ok, back, send, stop)`},
+		{"unknown light", Options{LEDPins: map[string]string{"power": "GPIO4"}}, nil,
+			`board: rpi: LED pins: unknown light "power" (valid: ready, sending, error)`},
+		{"no keys left", Options{KeyPins: map[string]string{"up": "", "down": "", "left": "", "right": "", "ok": "", "back": "", "send": "", "stop": ""}}, nil,
+			"board: rpi: key pins: no keys left"},
+		{"missing pin", Options{KeyPins: map[string]string{"ok": "GPIO99"}}, nil,
+			`board: rpi: key ok: no GPIO pin "GPIO99" on this board`},
+		{"pin used twice", Options{KeyPins: map[string]string{"ok": "GPIO16"}}, nil,
+			`board: rpi: ready LED: pin "GPIO16" is key ok's already`},
+		{"key pin fails", Options{}, func(m *fakeMachine) { m.pins["GPIO17"].Fail(busy) }, "board: rpi: keys: key up on GPIO17: busy"},
+		{"LED pin fails", Options{}, func(m *fakeMachine) { m.pins["GPIO21"].Fail(busy) }, "board: rpi: error LED on GPIO21: busy"},
+		{"LCD size", Options{Cols: 16, Rows: 3}, nil, "board: rpi: hd44780: 16x3: unsupported size: want 2 rows of 1 to 40 columns or 4 rows of 1 to 20"},
+		{"LCD address", Options{LCDAddress: 0x78}, nil, "board: rpi: LCD address 0x78 is not a 7-bit I2C address (0x8 to 0x77)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				m := newMachine("rpi", []string{"GPIO4"}, newBus("1", hd44780.AddrPCF8574))
+				if tt.setup != nil {
+					tt.setup(m)
+				}
+				b, err := open("rpi", tt.opts, m)
+				if err == nil || err.Error() != tt.want {
+					t.Errorf("open = %v, %v; want error %q", b, err, tt.want)
+				}
+				if b != nil {
+					b.Close()
+				}
+				// The bubble ends only if a failed open stopped the key poller.
+			})
+		})
+	}
+}
+
+func TestKeepAliveWithoutWatchdog(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	b, err := Open("none", Options{Watchdog: "/nonexistent"}) // ignored by none
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.KeepAlive(ctx, func() bool { return true }); err != nil || b.Watchdog != nil {
+		t.Errorf("KeepAlive = %v, watchdog %v", err, b.Watchdog)
+	}
+}
+
+// TestConfigAgrees checks that the config file validates the names the
+// board takes.
+func TestConfigAgrees(t *testing.T) {
+	var keys []string
+	for k := panel.KeyUp; k <= panel.KeyStop; k++ {
+		keys = append(keys, k.String())
+	}
+	for _, c := range []struct {
+		what         string
+		config, ours []string
+	}{{"profiles", config.BoardProfiles, Profiles()}, {"keys", config.KeyNames, keys}, {"LEDs", config.LEDNames, LEDNames}} {
+		if !slices.Equal(c.config, c.ours) {
+			t.Errorf("%s: config has %v, board %v", c.what, c.config, c.ours)
+		}
+	}
+	if s := (panel.KeyStop + 1).String(); !strings.HasPrefix(s, "key(") {
+		t.Errorf("panel has a key after stop: %s", s)
+	}
+}

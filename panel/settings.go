@@ -1,0 +1,152 @@
+package panel
+
+import (
+	"fmt"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// MaxBook is the largest address book the panel edits.
+const MaxBook = 100
+
+// DefaultPIN is the admin PIN while Config.PIN is empty.
+const DefaultPIN = "0000"
+
+// Lengths of a PIN, in digits.
+const (
+	MinPIN = 4
+	MaxPIN = 8
+)
+
+// Choices offered by the settings screens. A configured baud rate that is
+// not in bauds is offered as well.
+var (
+	securities = []string{"starttls", "tls"}
+	bauds      = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400}
+	protocols  = []string{"zmodem", "ymodem", "xmodem"}
+	flows      = []string{"none", "rtscts", "xonxoff"}
+)
+
+// Settings is everything the admin can change on the panel. The panel edits
+// a copy and hands the whole of it to the appliance with
+// RequestSaveSettings; the appliance maps it to and from its configuration.
+type Settings struct {
+	Account Account
+	// Book is the address book, at most MaxBook entries.
+	Book   []Destination
+	Device Device
+	// PIN is the admin PIN, MinPIN to MaxPIN digits; empty means
+	// DefaultPIN.
+	PIN string
+}
+
+// Account is the mail account the gateway submits through.
+type Account struct {
+	// Server is the mail server's host name or address, without the port.
+	Server string
+	// Port is the server's TCP port, 1 to 65535.
+	Port int
+	// Security is "starttls" or "tls".
+	Security string
+	// User and Password log in; both may be empty.
+	User, Password string
+	// From is the sender's address, e.g. "scanner@example.com".
+	From string
+}
+
+// Device is the serial link to the fax/MFP machine.
+type Device struct {
+	// Port is the serial device, e.g. "/dev/ttyUSB0".
+	Port string
+	// Baud is the line speed.
+	Baud int
+	// Protocol is "zmodem", "ymodem" or "xmodem".
+	Protocol string
+	// Flow is "none", "rtscts" or "xonxoff" (zmodem only).
+	Flow string
+}
+
+// clone returns a copy of s that shares nothing with it.
+func (s Settings) clone() Settings {
+	s.Book = slices.Clone(s.Book)
+	return s
+}
+
+// pin returns the PIN that unlocks the settings.
+func (s Settings) pin() string {
+	if s.PIN == "" {
+		return DefaultPIN
+	}
+	return s.PIN
+}
+
+// problem is what is wrong with settings, in two short lines for the panel.
+type problem struct{ what, where string }
+
+// check returns the first problem of s, or nil when s can be saved.
+func (s Settings) check() *problem {
+	a := s.Account
+	switch {
+	case strings.TrimSpace(a.Server) == "":
+		return &problem{"Missing", "Account server"}
+	case strings.ContainsAny(a.Server, " /\\@"):
+		return &problem{"Bad server name", "Account server"}
+	case a.Port < 1 || a.Port > 65535:
+		return &problem{"Port 1 to 65535", "Account port"}
+	case !slices.Contains(securities, a.Security):
+		return &problem{"starttls or tls", "Account security"}
+	case strings.TrimSpace(a.From) == "":
+		return &problem{"Missing", "Account sender"}
+	case !isAddress(a.From):
+		return &problem{"Not an address", "Account sender"}
+	case len(s.Book) > MaxBook:
+		return &problem{"Max " + strconv.Itoa(MaxBook) + " entries", "Address book"}
+	}
+	for i, d := range s.Book {
+		where := fmt.Sprintf("Book %d ", i+1)
+		switch {
+		case strings.TrimSpace(d.Name) == "":
+			return &problem{"Missing", where + "name"}
+		case strings.TrimSpace(d.Address) == "":
+			return &problem{"Missing", where + "address"}
+		case !isAddress(d.Address):
+			return &problem{"Not an address", where + "address"}
+		}
+	}
+	d := s.Device
+	switch {
+	case strings.TrimSpace(d.Port) == "":
+		return &problem{"Missing", "Device port"}
+	case d.Baud <= 0:
+		return &problem{"Pick a speed", "Device baud"}
+	case !slices.Contains(protocols, d.Protocol):
+		return &problem{"Pick a protocol", "Device protocol"}
+	case !slices.Contains(flows, d.Flow):
+		return &problem{"Pick a flow", "Device flow"}
+	case d.Flow == "xonxoff" && d.Protocol != "zmodem":
+		return &problem{"Only with zmodem", "Device flow"}
+	}
+	return nil
+}
+
+// isAddress reports whether s is an e-mail address, optionally with a name
+// ("Scanner <scanner@example.com>").
+func isAddress(s string) bool {
+	_, err := mail.ParseAddress(s)
+	return err == nil
+}
+
+// validPIN reports whether s is MinPIN to MaxPIN ASCII digits.
+func validPIN(s string) bool {
+	if len(s) < MinPIN || len(s) > MaxPIN {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
