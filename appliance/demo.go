@@ -82,7 +82,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	}
 	defer srv.Close()
 
-	mfp, err := mfpsim.Start(ctx, []mfpsim.Document{mfpsim.SamplePages()}, "ymodem")
+	mfp, err := mfpsim.Start(ctx, []mfpsim.Document{mfpsim.SamplePages()}, "zmodem")
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	}
 	cfg.Device.Name = "Demo MFP"
 	cfg.Device.Port = mfp.PortPath()
-	cfg.Device.Protocol = "ymodem"
+	cfg.Device.Protocol = "zmodem"
 	cfg.Device.Timeout = config.Duration{Duration: 10 * time.Second}
 	cfg.Board.Profile = "sim"
 	cfg.Spool.Dir = filepath.Join(o.Dir, "spool")
@@ -112,13 +112,13 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.Out, "Scangate demo\n  mail server  %s (STARTTLS, AUTH PLAIN as demo)\n  machine      %s (YMODEM)\n  mail lands   %s\n",
+	fmt.Fprintf(o.Out, "Scangate demo\n  mail server  %s (STARTTLS, AUTH PLAIN as demo)\n  machine      %s (ZMODEM)\n  mail lands   %s\n",
 		srv.Addr(), mfp.PortPath(), filepath.Join(o.Maildir, "new"))
 	b, err := board.Open("sim", board.Options{In: o.In, Out: o.Out, Interactive: o.Interactive && len(o.Keys) == 0})
 	if err != nil {
 		return err
 	}
-	err = g.RunPanel(ctx, b, PanelOptions{Script: o.Keys, KeyDelay: demoKeyDelay, Once: o.Once})
+	err = g.Run(ctx, b, PanelOptions{Script: o.Keys, KeyDelay: demoKeyDelay, Once: o.Once})
 	b.Close()
 	mu.Lock()
 	defer mu.Unlock()

@@ -10,13 +10,11 @@ import (
 	"log/slog"
 	"net/mail"
 	"os"
-	"path/filepath"
-	"strconv"
+	"sync"
 	"time"
 
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device"
-	"github.com/scangate/gateway/document"
 	"github.com/scangate/gateway/panel"
 	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
@@ -38,11 +36,14 @@ type Options struct {
 
 // Gateway runs jobs with one configuration.
 type Gateway struct {
-	cfg   *config.Config
-	acct  submit.Account
-	from  *mail.Address
-	spool *spool.Spool
-	opts  Options
+	// fingerprint identifies the account settings (see accountFingerprint).
+	fingerprint string
+	cfg         *config.Config
+	acct        submit.Account
+	from        *mail.Address
+	spoolMu     sync.Mutex // guards spool, opened on first use
+	spool       *spool.Spool
+	opts        Options
 }
 
 // New checks cfg and prepares a Gateway. It opens no device, no connection, and the spool only when a job
@@ -65,7 +66,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		opts.Log.Warn("account.allow_insecure_auth is on: credentials may cross the network without verified TLS; lab use only")
 	}
 	from, _ := mail.ParseAddress(cfg.Account.From) // checked by Validate
-	return &Gateway{cfg: cfg, acct: acct, from: from, opts: opts}, nil
+	pw, _ := cfg.Account.PasswordValue()           // read by Account above
+	token, _ := cfg.Account.TokenValue()
+	return &Gateway{cfg: cfg, acct: acct, from: from, opts: opts,
+		fingerprint: accountFingerprint(cfg.Account, cfg.Auth, pw, token)}, nil
 }
 
 // Account turns the account settings into a submit.Account: it reads the password file and the CA file.
@@ -144,8 +148,13 @@ func (g *Gateway) Check(ctx context.Context) (*submit.Report, error) {
 
 // queue opens the spool on first use.
 func (g *Gateway) queue() (*spool.Spool, error) {
+	g.spoolMu.Lock()
+	defer g.spoolMu.Unlock()
 	if g.spool == nil {
-		sp, err := spool.Open(g.cfg.Spool.Dir)
+		sp, err := spool.Open(g.cfg.Spool.Dir, spool.Limits{
+			MaxBytes: int64(g.cfg.Spool.MaxMB) << 20,
+			MinFree:  int64(g.cfg.Spool.MinFreeMB) << 20,
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -154,60 +163,20 @@ func (g *Gateway) queue() (*spool.Spool, error) {
 	return g.spool, nil
 }
 
-// Scan pulls one batch of documents from the machine and queues it as a job for dest. When Scan returns a
-// job, the scan is safe on disk.
-func (g *Gateway) Scan(ctx context.Context, dest panel.Destination, report func(panel.Event)) (*spool.Job, error) {
-	sp, err := g.queue()
-	if err != nil {
-		return nil, err
-	}
-	st, err := sp.Stage()
-	if err != nil {
-		return nil, err
-	}
-	files, err := g.pull(ctx, st.Dir, report)
-	if err != nil {
-		st.Discard()
-		return nil, err
-	}
-	names := make([]string, len(files))
-	for i, f := range files {
-		names[i] = filepath.Base(f.Path)
-	}
-	now := g.opts.Now()
-	job, err := st.Commit(spool.Job{
-		Files:     names,
-		DestName:  dest.Name,
-		To:        []string{dest.Address},
-		MessageID: submit.NewMessageID(now, g.domain()),
-	}, now)
-	if err != nil {
-		st.Discard()
-		return nil, err
-	}
-	g.opts.Log.Info("scan queued", "job", job.ID, "files", len(names), "dest", dest.Name)
-	report(panel.Event{Stage: panel.StageQueued})
-	return job, nil
+// Spool returns the gateway's spool, opening it if needed.
+func (g *Gateway) Spool() (*spool.Spool, error) { return g.queue() }
+
+// policy is the retry schedule of the configuration.
+func (g *Gateway) policy() spool.Policy {
+	return spool.Policy{First: g.cfg.Spool.RetryFirst.Duration, Max: g.cfg.Spool.RetryMax.Duration,
+		Lifetime: g.cfg.Spool.Lifetime.Duration}
 }
 
 func (g *Gateway) pull(ctx context.Context, dir string, report func(panel.Event)) ([]device.File, error) {
-	d := g.cfg.Device
-	rx, err := device.NewReceiver(d.Protocol, device.Options{
-		Timeout: d.Timeout.Duration,
-		Progress: func(p device.Progress) {
-			report(panel.Event{Stage: panel.StageReceiving, Page: p.Index + 1, Done: p.Bytes, Total: p.Total})
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	port, err := device.OpenSerial(device.SerialConfig{Path: d.Port, Baud: d.Baud, DataBits: 8, Parity: "none", StopBits: 1})
-	if err != nil {
-		return nil, err
-	}
-	defer port.Close()
 	report(panel.Event{Stage: panel.StageReceiving})
-	files, err := rx.Receive(ctx, port, device.DirSink(dir))
+	files, err := Pull(ctx, g.cfg.Device, device.DirSink(dir), func(p device.Progress) {
+		report(panel.Event{Stage: panel.StageReceiving, Page: p.Index + 1, Done: p.Bytes, Total: p.Total})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +184,43 @@ func (g *Gateway) pull(ctx context.Context, dir string, report func(panel.Event)
 		return nil, ErrNothingScanned
 	}
 	return files, nil
+}
+
+// Pull receives one batch of files from the machine the settings name into sink: it opens the link, sends
+// the trigger if one is set, and runs the protocol's receiver. It returns the files committed, also on error.
+func Pull(ctx context.Context, d config.Device, sink device.Sink, progress func(device.Progress)) ([]device.File, error) {
+	rx, err := device.NewReceiver(d.Protocol, device.Options{Timeout: d.Timeout.Duration, Progress: progress})
+	if err != nil {
+		return nil, err
+	}
+	port, err := OpenDevice(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer port.Close()
+	if d.Trigger != "" {
+		if _, err := port.Write([]byte(d.Trigger)); err != nil {
+			return nil, fmt.Errorf("device: sending the trigger: %w", err)
+		}
+	}
+	return rx.Receive(ctx, port, sink)
+}
+
+// OpenDevice opens the link to the machine that the settings name: a network serial server, a USB device, or
+// a serial port.
+func OpenDevice(ctx context.Context, d config.Device) (device.Port, error) {
+	if d.TCP != "" {
+		return device.DialTCP(ctx, d.TCP, 0)
+	}
+	line := device.SerialConfig{Path: d.Port, Baud: d.Baud, DataBits: d.DataBits, Parity: d.Parity, StopBits: d.StopBits, Flow: d.Flow}
+	if d.USB != "" {
+		id, err := device.ParseUSBID(d.USB)
+		if err != nil {
+			return nil, err
+		}
+		return device.OpenUSB(device.USBConfig{ID: id, Line: line})
+	}
+	return device.OpenSerial(line)
 }
 
 // ErrNothingScanned means the machine answered but had no document to send.
@@ -228,186 +234,4 @@ func (g *Gateway) domain() string {
 		}
 	}
 	return "localhost"
-}
-
-// Delivered is the outcome of a successful delivery.
-type Delivered struct {
-	Pages int
-	Bytes int64
-	// Refused lists recipients the server refused while it accepted others.
-	Refused []submit.RcptError
-}
-
-// Deliver converts, composes and submits one queued job, and records the outcome in the spool.
-func (g *Gateway) Deliver(ctx context.Context, job *spool.Job, report func(panel.Event)) (*Delivered, error) {
-	sp, err := g.queue()
-	if err != nil {
-		return nil, err
-	}
-	job.State = spool.Sending
-	job.Attempts++
-	if err := sp.Update(job); err != nil {
-		return nil, err
-	}
-	dir := sp.JobDir(job.ID)
-	l := letter{dir: dir, to: job.To, destName: job.DestName, messageID: job.MessageID, created: job.Created}
-	for _, f := range job.Files {
-		l.inputs = append(l.inputs, filepath.Join(dir, f))
-	}
-	d, err := g.send(ctx, l, report)
-	if err != nil {
-		short, _ := Explain(err)
-		job.State, job.LastResult = spool.Failed, short+": "+err.Error()
-		g.opts.Log.Warn("delivery failed", "job", job.ID, "err", err)
-	} else {
-		job.State, job.LastResult = spool.Sent, fmt.Sprintf("%d pages, %d bytes", d.Pages, d.Bytes)
-		g.opts.Log.Info("delivered", "job", job.ID, "pages", d.Pages, "bytes", d.Bytes)
-	}
-	if uerr := sp.Update(job); uerr != nil && err == nil {
-		err = uerr
-	}
-	return d, err
-}
-
-// SendFiles converts files into one PDF and mails it to the addresses now, without the spool (the send
-// command). subject, when not empty, replaces the configured subject template.
-func (g *Gateway) SendFiles(ctx context.Context, to []string, subject string, files []string, report func(panel.Event)) (*Delivered, error) {
-	dir, err := os.MkdirTemp("", "scangate-send-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	now := g.opts.Now()
-	return g.send(ctx, letter{dir: dir, inputs: files, to: to, messageID: submit.NewMessageID(now, g.domain()),
-		created: now, subject: subject}, report)
-}
-
-// letter is one mail to make and send: the pages, where to put the PDF and the message, and the envelope.
-type letter struct {
-	dir       string // where scan.pdf and message.eml are written
-	inputs    []string
-	to        []string
-	destName  string
-	messageID string
-	created   time.Time
-	subject   string // overrides the subject template when not empty
-}
-
-func (g *Gateway) send(ctx context.Context, l letter, report func(panel.Event)) (*Delivered, error) {
-	report(panel.Event{Stage: panel.StageConverting})
-	created := l.created.In(time.Local)
-	values := map[string]string{
-		"device": g.cfg.Device.Name,
-		"date":   created.Format("2006-01-02"),
-		"time":   created.Format("15:04"),
-		"dest":   l.destName,
-	}
-	title, _ := config.Expand("Scan from {device} {date} {time}", values)
-	pdfPath := filepath.Join(l.dir, "scan.pdf")
-	pages, err := document.Convert(pdfPath, l.inputs, document.Info{Title: title, Producer: "Scangate " + g.opts.Version, Created: created})
-	if err != nil {
-		return nil, err
-	}
-	values["pages"] = strconv.Itoa(pages)
-	msgPath := filepath.Join(l.dir, "message.eml")
-	if err := g.compose(msgPath, l, values, pdfPath); err != nil {
-		return nil, err
-	}
-	s, err := sendFile(ctx, g.acct, g.submitOptions(), g.from.Address, l.to, msgPath, report)
-	if err != nil {
-		return nil, err
-	}
-	return &Delivered{Pages: pages, Bytes: s.bytes, Refused: s.refused}, nil
-}
-
-// compose writes the mail of l to path, atomically.
-func (g *Gateway) compose(path string, l letter, values map[string]string, pdfPath string) error {
-	subject := l.subject
-	if subject == "" {
-		var err error
-		if subject, err = config.Expand(g.cfg.Mail.Subject, values); err != nil {
-			return fmt.Errorf("config: mail.subject: %w", err)
-		}
-	}
-	body, err := config.Expand(g.cfg.Mail.Body, values)
-	if err != nil {
-		return fmt.Errorf("config: mail.body: %w", err)
-	}
-	to := make([]*mail.Address, len(l.to))
-	for i, a := range l.to {
-		to[i] = &mail.Address{Address: a}
-		if len(l.to) == 1 {
-			to[i].Name = l.destName
-		}
-	}
-	pdf, err := os.Open(pdfPath)
-	if err != nil {
-		return err
-	}
-	defer pdf.Close()
-	created := l.created.In(time.Local)
-	m := submit.Mail{
-		From:      g.from,
-		To:        to,
-		Subject:   subject,
-		Date:      created,
-		MessageID: l.messageID,
-		Text:      body,
-		Attachments: []submit.Attachment{{
-			Name:        "scan-" + created.Format("20060102-1504") + ".pdf",
-			ContentType: "application/pdf",
-			Body:        pdf,
-		}},
-	}
-	return spool.WriteFileAtomic(path, func(f *os.File) error { return submit.Compose(f, m) })
-}
-
-type sent struct {
-	bytes   int64
-	refused []submit.RcptError
-}
-
-// sendFile submits the composed message at path in one session, reporting progress by bytes written.
-func sendFile(ctx context.Context, acct submit.Account, opts submit.Options, from string, to []string, path string, report func(panel.Event)) (sent, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return sent{}, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return sent{}, err
-	}
-	report(panel.Event{Stage: panel.StageSending, Total: st.Size()})
-	s, err := submit.Dial(ctx, acct, opts)
-	if err != nil {
-		return sent{}, err
-	}
-	body := &progressReader{r: f, total: st.Size(), report: report}
-	refused, err := s.Send(submit.Envelope{From: from, To: to, Size: st.Size()}, body)
-	if err != nil {
-		s.Close()
-		return sent{}, err
-	}
-	s.Quit() // the mail is accepted; a failed QUIT changes nothing
-	return sent{bytes: st.Size(), refused: refused}, nil
-}
-
-// progressReader reports sending progress about every percent.
-type progressReader struct {
-	r      io.Reader
-	done   int64
-	total  int64
-	last   int64
-	report func(panel.Event)
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	p.done += int64(n)
-	if p.done-p.last >= p.total/100 || err == io.EOF {
-		p.last = p.done
-		p.report(panel.Event{Stage: panel.StageSending, Done: p.done, Total: p.total})
-	}
-	return n, err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scangate/gateway/board"
 	"github.com/scangate/gateway/panel"
+	"github.com/scangate/gateway/spool"
 )
 
 // PanelOptions tune RunPanel.
@@ -20,7 +21,7 @@ type PanelOptions struct {
 	// Once makes RunPanel return after the first job ends: nil if it was delivered, its error otherwise.
 	Once bool
 	// OnResult, if set, is called with the outcome of each job.
-	OnResult func(*Delivered, error)
+	OnResult func(Outcome)
 }
 
 // ErrScriptEnded is returned with Once when the scripted keys ran out without starting a job.
@@ -29,20 +30,16 @@ var ErrScriptEnded = errors.New("appliance: the scripted keys ended without send
 // ErrQuit is returned when the user quits the interactive panel.
 var ErrQuit = errors.New("appliance: quit")
 
-type jobEnd struct {
-	d   *Delivered
-	err error
-}
-
 // RunPanel runs the front panel on board b until ctx ends, the user quits, or (with Once) the first job ends.
-func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, o PanelOptions) error {
+// Jobs are pulled and queued here and delivered by d, whose loop must be running.
+func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o PanelOptions) error {
 	p, err := panel.New(b.Display, panel.Config{Book: Destinations(g.cfg), DeviceName: g.cfg.Device.Name}, g.opts.Now)
 	if err != nil {
 		return err
 	}
 	b.SetLEDs(p.LEDs())
 	events := make(chan panel.Event, 16)
-	ends := make(chan jobEnd, 1)
+	ends := make(chan Outcome, 1)
 	var stop context.CancelFunc // cancels the running job; nil when idle
 	defer func() {
 		if stop != nil {
@@ -64,7 +61,7 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, o PanelOptions) 
 			}
 			var jctx context.Context
 			jctx, stop = context.WithCancel(ctx)
-			go func() { d, err := g.runJob(jctx, req.Dest, events); ends <- jobEnd{d, err} }()
+			go func() { ends <- g.runJob(jctx, d, req.Dest, events) }()
 		case panel.RequestStop:
 			if stop != nil {
 				stop()
@@ -99,18 +96,13 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, o PanelOptions) 
 			stop() // release the job's context
 			stop = nil
 			drain(events, p)
-			short, long := Explain(end.err)
-			res := &panel.Result{OK: end.err == nil, Stopped: errors.Is(end.err, context.Canceled), Short: short, Detail: long}
-			if end.d != nil && end.err == nil {
-				res.Short = pagesText(end.d.Pages)
-			}
-			p.Event(panel.Event{Result: res})
+			p.Event(panel.Event{Result: panelResult(end)})
 			b.SetLEDs(p.LEDs())
 			if o.OnResult != nil {
-				o.OnResult(end.d, end.err)
+				o.OnResult(end)
 			}
 			if o.Once {
-				return end.err
+				return end.Err
 			}
 		case <-ticker.C:
 			p.Tick()
@@ -138,9 +130,9 @@ func pagesText(n int) string {
 	return strconv.Itoa(n) + " pages"
 }
 
-// runJob pulls, queues and delivers one scan, sending progress to events. Progress is dropped rather than
-// block the job when the panel is behind; only the newest state matters.
-func (g *Gateway) runJob(ctx context.Context, dest panel.Destination, events chan<- panel.Event) (*Delivered, error) {
+// runJob pulls and queues one scan, has the delivery loop send it, and returns the outcome of that attempt.
+// Progress goes to events, dropped rather than block the job when the panel is behind.
+func (g *Gateway) runJob(ctx context.Context, d *Deliverer, dest panel.Destination, events chan<- panel.Event) Outcome {
 	report := func(ev panel.Event) {
 		select {
 		case events <- ev:
@@ -148,9 +140,39 @@ func (g *Gateway) runJob(ctx context.Context, dest panel.Destination, events cha
 		}
 	}
 	job, err := g.Scan(ctx, dest, report)
-	if err != nil {
-		return nil, err
+	if err != nil || job.State == spool.Failed {
+		return Outcome{Job: job, Err: err}
 	}
-	// Stop during delivery cancels this attempt only: the job stays in the spool, marked failed.
-	return g.Deliver(ctx, job, report)
+	watch := d.Watch(job.ID)
+	d.Kick()
+	for {
+		select {
+		case <-ctx.Done():
+			// Stop while the mail waits or goes out: the scan stays queued and is sent all the same.
+			return Outcome{Job: job, Err: ctx.Err()}
+		case m := <-watch:
+			switch m := m.(type) {
+			case panel.Event:
+				report(m)
+			case Outcome:
+				return m
+			}
+		}
+	}
+}
+
+// panelResult puts an outcome on the panel: pages sent, or the reason in a few words.
+func panelResult(o Outcome) *panel.Result {
+	if o.Err == nil && o.Job != nil && o.Job.State == spool.Sent {
+		return &panel.Result{OK: true, Short: pagesText(o.Job.Pages)}
+	}
+	short, long := Explain(o.Err)
+	switch {
+	case o.Job != nil && o.Job.State == spool.Deferred:
+		short = "Retry at " + o.Job.NextAttempt.In(time.Local).Format("15:04")
+		long = o.Job.LastDetail
+	case o.Err == nil && o.Job != nil: // held with the account, without an attempt of its own
+		short, long = o.Job.LastResult, o.Job.LastDetail
+	}
+	return &panel.Result{Stopped: errors.Is(o.Err, context.Canceled), Short: short, Detail: long}
 }

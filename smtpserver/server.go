@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +45,8 @@ type Config struct {
 	Certificate *tls.Certificate
 	// MaxMessageBytes is advertised with SIZE and enforced; 0 means 64 MiB.
 	MaxMessageBytes int64
+	// Refuse lists recipients refused with 550 5.1.1 (for tests of per-recipient outcomes).
+	Refuse []string
 	// OnDeliver, if set, is called after each message is stored.
 	OnDeliver func(Delivery)
 }
@@ -59,14 +62,22 @@ type Delivery struct {
 
 // Server is a running SMTP server.
 type Server struct {
-	srv      *smtp.Server
-	ln       net.Listener
-	cfg      Config
-	ca       *Authority
-	done     chan struct{}
-	mu       sync.Mutex
-	sessions int
-	auths    int
+	srv   *smtp.Server
+	ln    net.Listener
+	cfg   Config
+	ca    *Authority
+	done  chan struct{}
+	mu    sync.Mutex
+	stats Stats
+	conns map[string]bool // remote addresses seen, to count connections
+}
+
+// Stats counts what the server has seen.
+type Stats struct {
+	Sessions     int // connections that said EHLO or HELO (once per connection, STARTTLS or not)
+	Auths        int // successful authentications
+	AuthFailures int // refused authentications
+	Messages     int // messages stored
 }
 
 // Start opens the Maildir, listens and serves in the background until Close.
@@ -82,7 +93,7 @@ func Start(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("smtpserver: maildir: %w", err)
 		}
 	}
-	s := &Server{cfg: cfg, done: make(chan struct{})}
+	s := &Server{cfg: cfg, done: make(chan struct{}), conns: map[string]bool{}}
 	cert := cfg.Certificate
 	if cert == nil {
 		now := time.Now()
@@ -134,11 +145,17 @@ func (s *Server) CertPool() *x509.CertPool {
 	return s.ca.Pool()
 }
 
-// Stats returns how many sessions the server has seen and how many authenticated.
-func (s *Server) Stats() (sessions, auths int) {
+// Stats returns what the server has seen so far.
+func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sessions, s.auths
+	return s.stats
+}
+
+func (s *Server) count(f func(*Stats)) {
+	s.mu.Lock()
+	f(&s.stats)
+	s.mu.Unlock()
 }
 
 // Close stops listening, drops open sessions and waits for the server to finish.
@@ -162,9 +179,13 @@ func (discardLogger) Println(...interface{})        {}
 type backend struct{ s *Server }
 
 func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	b.s.mu.Lock()
-	b.s.sessions++
-	b.s.mu.Unlock()
+	remote := c.Conn().RemoteAddr().String()
+	b.s.count(func(st *Stats) {
+		if !b.s.conns[remote] {
+			b.s.conns[remote] = true
+			st.Sessions++
+		}
+	})
 	return &session{s: b.s, conn: c}, nil
 }
 
@@ -185,12 +206,11 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(identity, user, pass string) error {
 		want, ok := ss.s.cfg.Users[user]
 		if !ok || want != pass || (identity != "" && identity != user) {
+			ss.s.count(func(st *Stats) { st.AuthFailures++ })
 			return smtp.ErrAuthFailed
 		}
 		ss.user = user
-		ss.s.mu.Lock()
-		ss.s.auths++
-		ss.s.mu.Unlock()
+		ss.s.count(func(st *Stats) { st.Auths++ })
 		return nil
 	}), nil
 }
@@ -206,6 +226,9 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if ss.user == "" {
 		return smtp.ErrAuthRequired
+	}
+	if slices.Contains(ss.s.cfg.Refuse, to) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox"}
 	}
 	ss.to = append(ss.to, to)
 	return nil
@@ -235,6 +258,7 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Cannot store the message now"}
 	}
+	ss.s.count(func(st *Stats) { st.Messages++ })
 	if f := ss.s.cfg.OnDeliver; f != nil {
 		f(Delivery{Path: path, From: ss.from, To: append([]string(nil), ss.to...), User: ss.user, TLSVersion: tlsVersion})
 	}

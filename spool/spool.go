@@ -1,14 +1,13 @@
 package spool
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,82 +17,152 @@ type State string
 
 // Job states.
 const (
-	Queued  State = "queued"  // safe on disk, waiting to be sent
-	Sending State = "sending" // a delivery attempt is running
-	Sent    State = "sent"    // the server accepted the mail
-	Failed  State = "failed"  // the last attempt failed; LastResult says why
+	Queued   State = "queued"   // safe on disk, waiting to be sent
+	Sending  State = "sending"  // a delivery attempt is running
+	Deferred State = "deferred" // a temporary failure; the next attempt is due at NextAttempt
+	Sent     State = "sent"     // the server accepted the mail
+	Held     State = "held"     // needs someone to act; LastResult says what
+	Failed   State = "failed"   // refused for good, or retried for too long
 )
 
 // Job is one scan to be mailed.
 type Job struct {
-	ID      string    `json:"id"`
+	// ID is the job's directory name, its number zero-padded: "000042".
+	ID     string `json:"id"`
+	Number int    `json:"number"`
+	// Created is when the job was queued.
 	Created time.Time `json:"created"`
 	// Files are the documents as received from the machine, in order, relative to the job's directory.
 	Files []string `json:"files"`
+	// Pages is how many pages the files hold.
+	Pages int `json:"pages"`
 	// DestName is the address-book name of the destination, for the panel and the journal.
 	DestName string   `json:"dest_name"`
+	From     string   `json:"from"`
 	To       []string `json:"to"`
+	Subject  string   `json:"subject"`
 	// MessageID is chosen when the job is queued and kept across retries.
-	MessageID  string `json:"message_id"`
-	State      State  `json:"state"`
-	Attempts   int    `json:"attempts"`
+	MessageID string `json:"message_id"`
+
+	State       State     `json:"state"`
+	Attempts    int       `json:"attempts"`
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	// LastResult is the last outcome in a few words (for the panel), LastDetail in a sentence.
 	LastResult string `json:"last_result,omitempty"`
+	LastDetail string `json:"last_detail,omitempty"`
+	// AccountHold marks a job held because the whole account is held (see Hold), not for a fault of its own;
+	// it goes back to the queue when the hold is lifted.
+	AccountHold bool `json:"account_hold,omitempty"`
+	// Refused lists recipients the server refused for good while it accepted others.
+	Refused []string `json:"refused,omitempty"`
+	// Parts, when the mail had to be split to fit the server's size limit, are the page ranges sent as
+	// separate mails and whether each has been accepted.
+	Parts []Part `json:"parts,omitempty"`
+}
+
+// Part is one mail of a job split by pages.
+type Part struct {
+	First, Last int  // pages, from 1, inclusive
+	Sent        bool `json:"sent"`
+}
+
+// Due reports whether the job should be attempted at now.
+func (j *Job) Due(now time.Time) bool {
+	return j.State == Queued || j.State == Deferred && !now.Before(j.NextAttempt)
 }
 
 // Spool is a job queue in a directory.
 type Spool struct {
-	dir string
+	dir    string
+	limits Limits
 }
 
-// ErrNotFound is returned for a job ID that the spool does not hold.
-var ErrNotFound = errors.New("spool: no such job")
+// Errors callers branch on.
+var (
+	ErrNotFound = errors.New("spool: no such job")
+	// ErrState means the job is not in a state that allows the operation (retrying a sent job, say).
+	ErrState = errors.New("spool: not possible in this state")
+)
 
-const jobFile = "job.json"
+const (
+	jobFile     = "job.json"
+	seqFile     = "seq"
+	idDigits    = 6
+	maxJobBytes = 1 << 20 // a job.json larger than this is damaged, not read
+)
 
 // Open opens (creating if needed) the spool in dir.
-func Open(dir string) (*Spool, error) {
+func Open(dir string, limits Limits) (*Spool, error) {
 	for _, d := range []string{"staging", "jobs"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
 			return nil, fmt.Errorf("spool: %w", err)
 		}
 	}
-	return &Spool{dir: dir}, nil
+	return &Spool{dir: dir, limits: limits.withDefaults()}, nil
 }
+
+// Dir returns the spool's directory.
+func (s *Spool) Dir() string { return s.dir }
 
 // Staging is a directory where the files of a future job are received.
 type Staging struct {
 	// Dir is the directory to receive files into.
-	Dir string
-	s   *Spool
+	Dir    string
+	s      *Spool
+	unlock func() // the staging lock, held until Commit or Discard so that Recover leaves the directory alone
 }
 
-// Stage makes a new staging directory.
+// Stage makes a new staging directory, or refuses with an error wrapping ErrFull when the spool has no room.
 func (s *Spool) Stage() (*Staging, error) {
+	if err := s.checkRoom(); err != nil {
+		return nil, err
+	}
 	d, err := os.MkdirTemp(filepath.Join(s.dir, "staging"), "in-")
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	return &Staging{Dir: d, s: s}, nil
+	unlock, err := lockFile(filepath.Join(d, ".lock"), false)
+	if err != nil {
+		os.RemoveAll(d)
+		return nil, err
+	}
+	return &Staging{Dir: d, s: s, unlock: unlock}, nil
 }
 
 // Discard removes the staging directory and what it holds.
-func (st *Staging) Discard() error { return os.RemoveAll(st.Dir) }
+func (st *Staging) Discard() error {
+	err := os.RemoveAll(st.Dir)
+	st.release()
+	return err
+}
+
+func (st *Staging) release() {
+	if st.unlock != nil {
+		st.unlock()
+		st.unlock = nil
+	}
+}
 
 // Commit turns the staging directory into a queued job. j.Files must name files inside the staging
-// directory. Commit fills in ID, Created and State. When it returns, the job survives a power cut.
+// directory. Commit fills in ID, Number, Created and State. When it returns, the job survives a power cut.
 func (st *Staging) Commit(j Job, now time.Time) (*Job, error) {
 	if len(j.Files) == 0 {
 		return nil, errors.New("spool: a job needs at least one file")
 	}
 	for _, f := range j.Files {
-		if f != filepath.Base(f) || strings.HasPrefix(f, ".") {
+		if !safeName(f) {
 			return nil, fmt.Errorf("spool: bad file name %q", f)
 		}
 		if err := syncFile(filepath.Join(st.Dir, f)); err != nil {
 			return nil, fmt.Errorf("spool: %w", err)
 		}
 	}
-	j.ID = newID(now)
+	n, err := st.s.nextNumber()
+	if err != nil {
+		return nil, err
+	}
+	j.Number, j.ID = n, formatID(n)
 	j.Created = now
 	j.State = Queued
 	if err := writeJSON(filepath.Join(st.Dir, jobFile), &j); err != nil {
@@ -103,6 +172,7 @@ func (st *Staging) Commit(j Job, now time.Time) (*Job, error) {
 	if err := os.Rename(st.Dir, final); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
+	st.release()
 	if err := syncDir(filepath.Join(st.s.dir, "jobs")); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
@@ -110,26 +180,94 @@ func (st *Staging) Commit(j Job, now time.Time) (*Job, error) {
 	return &j, nil
 }
 
+func formatID(n int) string { return fmt.Sprintf("%0*d", idDigits, n) }
+
+// ParseID accepts "42", "#42" or "000042".
+func ParseID(s string) (string, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(s), "#"))
+	if err != nil || n <= 0 {
+		return "", fmt.Errorf("%w: %q", ErrNotFound, s)
+	}
+	return formatID(n), nil
+}
+
+func safeName(f string) bool {
+	return f != "" && f == filepath.Base(f) && !strings.HasPrefix(f, ".")
+}
+
+// nextNumber hands out the next job number, under a lock so that two processes never get the same one.
+func (s *Spool) nextNumber() (int, error) {
+	unlock, err := lockFile(filepath.Join(s.dir, seqFile+".lock"), true)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	last := 0
+	if b, err := os.ReadFile(filepath.Join(s.dir, seqFile)); err == nil {
+		last, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	// A sequence file lost in a power cut must not hand out a number twice: never below the largest job.
+	if ents, err := os.ReadDir(filepath.Join(s.dir, "jobs")); err == nil {
+		for _, e := range ents {
+			if n, err := strconv.Atoi(e.Name()); err == nil && n > last {
+				last = n
+			}
+		}
+	}
+	n := last + 1
+	err = WriteFileAtomic(filepath.Join(s.dir, seqFile), func(f *os.File) error {
+		_, err := fmt.Fprintf(f, "%d\n", n)
+		return err
+	})
+	return n, err
+}
+
 // JobDir returns the directory of job id.
 func (s *Spool) JobDir(id string) string { return filepath.Join(s.dir, "jobs", id) }
 
 // Get reads one job.
 func (s *Spool) Get(id string) (*Job, error) {
-	if id == "" || id != filepath.Base(id) || strings.HasPrefix(id, ".") {
+	if !safeName(id) {
 		return nil, ErrNotFound
 	}
-	b, err := os.ReadFile(filepath.Join(s.JobDir(id), jobFile))
+	f, err := os.Open(filepath.Join(s.JobDir(id), jobFile))
 	if errors.Is(err, os.ErrNotExist) {
+		if _, derr := os.Stat(s.JobDir(id)); derr == nil {
+			return nil, fmt.Errorf("spool: job %s: its job file is missing (power cut?)", id)
+		}
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("spool: job %s: %w", id, err)
 	}
+	defer f.Close()
 	var j Job
-	if err := json.Unmarshal(b, &j); err != nil {
+	dec := json.NewDecoder(&limitedReader{f, maxJobBytes})
+	if err := dec.Decode(&j); err != nil {
 		return nil, fmt.Errorf("spool: job %s: damaged job file: %w", id, err)
 	}
+	if j.ID != id {
+		return nil, fmt.Errorf("spool: job %s: its job file names job %q", id, j.ID)
+	}
 	return &j, nil
+}
+
+// limitedReader fails past n bytes instead of ending quietly.
+type limitedReader struct {
+	f *os.File
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errors.New("job file too large")
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.f.Read(p)
+	l.n -= int64(n)
+	return n, err
 }
 
 // Update writes the job's new state durably.
@@ -140,44 +278,107 @@ func (s *Spool) Update(j *Job) error {
 	return writeJSON(filepath.Join(s.JobDir(j.ID), jobFile), j)
 }
 
-// List returns the jobs in the order they were queued. A job whose file cannot be read is returned with
-// State "" and its error in LastResult, so that it stays visible.
-func (s *Spool) List() ([]*Job, error) {
+// Broken is a job directory whose job file cannot be read.
+type Broken struct {
+	ID  string
+	Err error
+}
+
+// List returns the jobs in the order they were queued, and the job directories that could not be read, so
+// that they stay visible.
+func (s *Spool) List() ([]*Job, []Broken, error) {
 	ents, err := os.ReadDir(filepath.Join(s.dir, "jobs"))
 	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
+		return nil, nil, fmt.Errorf("spool: %w", err)
 	}
 	var jobs []*Job
+	var broken []Broken
 	for _, e := range ents {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if !e.IsDir() || !safeName(e.Name()) {
 			continue
 		}
 		j, err := s.Get(e.Name())
 		if err != nil {
-			j = &Job{ID: e.Name(), LastResult: err.Error()}
+			broken = append(broken, Broken{ID: e.Name(), Err: err})
+			continue
 		}
 		jobs = append(jobs, j)
 	}
-	sort.Slice(jobs, func(a, b int) bool { return jobs[a].ID < jobs[b].ID })
-	return jobs, nil
+	sort.Slice(jobs, func(a, b int) bool { return jobs[a].Number < jobs[b].Number })
+	return jobs, broken, nil
 }
 
-// newID returns a job ID that sorts by time: 20261129-140502-1a2b3c.
-func newID(now time.Time) string {
-	var b [3]byte
-	rand.Read(b[:])
-	return now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+// Retry makes a held, failed or deferred job due now, and clears the account hold.
+func (s *Spool) Retry(id string) (*Job, error) {
+	j, err := s.Get(id)
 	if err != nil {
+		return nil, err
+	}
+	switch j.State {
+	case Held, Failed, Deferred, Queued:
+	default:
+		return nil, fmt.Errorf("%w: job %s is %s", ErrState, id, j.State)
+	}
+	j.State, j.NextAttempt = Queued, time.Time{}
+	if err := s.Update(j); err != nil {
+		return nil, err
+	}
+	return j, s.ClearHold()
+}
+
+// Delete removes a job that is not being sent. A job directory that cannot be read can be deleted too.
+func (s *Spool) Delete(id string) error {
+	if !safeName(id) {
+		return ErrNotFound
+	}
+	unlock, err := s.Lock(id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if j, err := s.Get(id); err == nil && j.State == Sending {
+		return fmt.Errorf("%w: job %s is being sent", ErrState, id)
+	} else if errors.Is(err, ErrNotFound) {
+		return err
+	}
+	// Rename first, so that a power cut leaves either the whole job or a trash directory that Recover removes.
+	trash := filepath.Join(s.dir, "staging", "deleted-"+id)
+	if err := os.Rename(s.JobDir(id), trash); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	return WriteFileAtomic(path, func(f *os.File) error {
-		_, err := f.Write(append(b, '\n'))
-		return err
-	})
+	syncDir(filepath.Join(s.dir, "jobs"))
+	return os.RemoveAll(trash)
+}
+
+// Recover is run when the delivery loop starts: jobs left "sending" by a crash go back to the queue, and
+// staging directories no process works in (pulls cut short, half-deleted jobs) are removed. It returns the
+// recovered jobs.
+func (s *Spool) Recover() ([]*Job, error) {
+	ents, _ := os.ReadDir(filepath.Join(s.dir, "staging"))
+	for _, e := range ents {
+		dir := filepath.Join(s.dir, "staging", e.Name())
+		if unlock, err := lockFile(filepath.Join(dir, ".lock"), false); err == nil {
+			os.RemoveAll(dir)
+			unlock()
+		}
+	}
+	jobs, _, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var recovered []*Job
+	for _, j := range jobs {
+		if j.State != Sending {
+			continue
+		}
+		j.State = Queued
+		j.LastResult, j.LastDetail = "Interrupted", "The last attempt was interrupted (restart or power cut); sending again."
+		if err := s.Update(j); err != nil {
+			return recovered, err
+		}
+		recovered = append(recovered, j)
+	}
+	return recovered, nil
 }
 
 // WriteFileAtomic writes the file at path through a temporary file in the same directory: write, fsync,
@@ -207,6 +408,17 @@ func WriteFileAtomic(path string, write func(f *os.File) error) error {
 		return fmt.Errorf("spool: %s: %w", filepath.Base(path), err)
 	}
 	return nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	return WriteFileAtomic(path, func(f *os.File) error {
+		_, err := f.Write(append(b, '\n'))
+		return err
+	})
 }
 
 func syncFile(path string) error {

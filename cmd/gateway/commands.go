@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -41,21 +42,23 @@ var errNotBuilt = errors.New("not built yet")
 
 func commands() []*command {
 	return []*command{
-		{name: "run", args: "[-config FILE]", summary: "run the appliance: board, panel, machine, spool, mail",
-			pending: "the delivery loop and the boards"},
+		{name: "run", args: "[-config FILE] [--board none|sim] [--spool DIR]", summary: "run the appliance: board, panel, machine, spool, mail",
+			run: cmdRun, flags: func(fs *flag.FlagSet) { runFlags(fs, &runOpts{}) }},
 		{name: "demo", args: "[--once] [--keys LIST] [--maildir DIR]", summary: "the whole appliance simulated on this machine",
 			run: cmdDemo, flags: demoFlags},
-		{name: "send", args: "--to ADDR [flags] FILE...", summary: "convert files and mail them now through the configured account",
+		{name: "send", args: "--to ADDR [--no-wait] [flags] FILE...", summary: "queue files as one mail and wait for the outcome",
 			run: cmdSend, flags: func(fs *flag.FlagSet) { sendFlags(fs, &sendOpts{}) }},
 		{name: "check", args: "[-v] [-config FILE] [account flags]", summary: "self-test of the account: DNS, TCP, TLS, AUTH, with a plain verdict",
 			run: cmdCheck, flags: func(fs *flag.FlagSet) { checkFlags(fs, &checkOpts{}) }},
-		{name: "pull", args: "--port PATH [--baud N] [--protocol ymodem] --out DIR", summary: "receive documents from the machine once",
+		{name: "pull", args: "--port PATH|--usb VID:PID[:SERIAL]|--tcp HOST:PORT --out DIR [flags]", summary: "receive documents from the machine once",
 			run: cmdPull, flags: func(fs *flag.FlagSet) { pullFlags(fs, &pullOpts{}) }},
-		{name: "convert", args: "-o OUT.pdf IN...", summary: "turn TIFF pages into one PDF without re-compressing them",
+		{name: "convert", args: "-o OUT [--format pdf|tiff-f] [--compact] IN...", summary: "turn TIFF, JPEG and PBM pages into one PDF (or TIFF-F) without re-compressing fax data",
 			run: cmdConvert, flags: func(fs *flag.FlagSet) { convertFlags(fs, new(string), new(string)) }},
-		{name: "queue", summary: "list the queued jobs; queue retry|delete ID", pending: "the queue commands"},
-		{name: "journal", summary: "print the transmission journal", pending: "the transmission journal"},
-		{name: "devices", summary: "list serial and USB ports with VID:PID", pending: "port enumeration"},
+		{name: "queue", args: "[retry|delete ID] [-config FILE] [--spool DIR]", summary: "list the queued jobs, or retry or delete one",
+			run: cmdQueue, flags: func(fs *flag.FlagSet) { spoolFlags(fs, &spoolOpts{}) }},
+		{name: "journal", args: "[-n N] [-config FILE] [--spool DIR]", summary: "print the transmission journal",
+			run: cmdJournal, flags: func(fs *flag.FlagSet) { journalFlags(fs, &journalOpts{}) }},
+		{name: "devices", summary: "list serial and USB ports with VID:PID", run: cmdDevices},
 		{name: "version", summary: "print the version", run: cmdVersion},
 		{name: "help", args: "[COMMAND]", summary: "show help", run: cmdHelp},
 	}
@@ -224,112 +227,6 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// ---- send
-
-type sendOpts struct {
-	config  string
-	to      string
-	subject string
-	verbose bool
-	acct    accountFlags
-}
-
-// accountFlags are the flags that override the account settings of the config file.
-
-type accountFlags struct {
-	server, security, user, passwordFile, caFile, from, mech, pin string
-}
-
-func (a *accountFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&a.server, "server", "", "mail server host:port (account.server)")
-	fs.StringVar(&a.security, "security", "", "starttls or tls (account.security)")
-	fs.StringVar(&a.user, "user", "", "user name (account.user)")
-	fs.StringVar(&a.passwordFile, "password-file", "", "file that holds the password (account.password_file)")
-	fs.StringVar(&a.caFile, "ca-file", "", "PEM file of CAs to trust instead of the system's (account.ca_file)")
-	fs.StringVar(&a.from, "from", "", "sender address (account.from)")
-	fs.StringVar(&a.mech, "mech", "", "use only this SASL mechanism, for diagnosis (auth.mechanisms)")
-	fs.StringVar(&a.pin, "pin", "", "SHA-256 fingerprint of the server's certificate (account.pin_sha256)")
-}
-
-func (a *accountFlags) apply(c *config.Config) {
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	set(&c.Account.Server, a.server)
-	set(&c.Account.Security, a.security)
-	set(&c.Account.User, a.user)
-	if a.passwordFile != "" {
-		c.Account.PasswordFile, c.Account.Password = a.passwordFile, ""
-	}
-	set(&c.Account.CAFile, a.caFile)
-	set(&c.Account.From, a.from)
-	set(&c.Account.PinSHA256, a.pin)
-	if a.mech != "" {
-		c.Auth.Mechanisms = []string{a.mech}
-	}
-}
-
-func sendFlags(fs *flag.FlagSet, o *sendOpts) {
-	fs.StringVar(&o.config, "config", "", "settings file (TOML)")
-	fs.StringVar(&o.to, "to", "", "recipient address(es), comma-separated")
-	fs.StringVar(&o.subject, "subject", "", "subject (default: the mail.subject template)")
-	fs.BoolVar(&o.verbose, "v", false, "print the SMTP transcript (credentials redacted) on stderr")
-	o.acct.register(fs)
-}
-
-func loadConfig(path string) (*config.Config, error) {
-	if path == "" {
-		return config.Default(), nil
-	}
-	return config.Load(path)
-}
-
-func cmdSend(ctx context.Context, e env, args []string) error {
-	var o sendOpts
-	fs := flag.NewFlagSet("send", flag.ContinueOnError)
-	sendFlags(fs, &o)
-	if err := parse(fs, e, args); err != nil {
-		return err
-	}
-	if o.to == "" {
-		return usagef("--to is required")
-	}
-	if fs.NArg() == 0 {
-		return usagef("no files to send")
-	}
-	cfg, err := loadConfig(o.config)
-	if err != nil {
-		return err
-	}
-	o.acct.apply(cfg)
-	var to []string
-	for _, a := range strings.Split(o.to, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			to = append(to, a)
-			cfg.AddressBook = append(cfg.AddressBook, config.Destination{Name: a, Address: a}) // validated with the book
-		}
-	}
-	opts := appliance.Options{Log: logger(e, o.verbose), Version: version}
-	if o.verbose {
-		opts.Trace = func(line string) { fmt.Fprintln(e.stderr, line) }
-	}
-	g, err := appliance.New(cfg, opts)
-	if err != nil {
-		return err
-	}
-	d, err := g.SendFiles(ctx, to, o.subject, fs.Args(), func(panel.Event) {})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "Sent %d pages (%d bytes) to %s\n", d.Pages, d.Bytes, strings.Join(to, ", "))
-	for _, r := range d.Refused {
-		fmt.Fprintf(e.stdout, "  refused: %s: %v\n", r.Addr, r.Err)
-	}
-	return nil
-}
-
 // ---- check
 
 type checkOpts struct {
@@ -424,15 +321,18 @@ func certNames(c *x509.Certificate) string {
 
 // ---- convert
 
-func convertFlags(fs *flag.FlagSet, out, format *string) {
+// convertFlags registers the flags of convert and returns the --compact switch.
+func convertFlags(fs *flag.FlagSet, out, format *string) (compact *bool) {
 	fs.StringVar(out, "o", "", "output file (required)")
-	fs.StringVar(format, "format", "pdf", "output format: pdf (tiff-f is not built yet)")
+	fs.StringVar(format, "format", "pdf", "output format: pdf, or tiff-f (Internet fax: bilevel pages only, G3 1-D)")
+	return fs.Bool("compact", false, "PDF: recode G3 fax pages (and G4 pages in several strips) as one G4 image each: lossless, smaller, slower")
 }
 
+// cmdConvert turns TIFF, JPEG and PBM files, told apart by their first bytes, into one PDF or TIFF-F file.
 func cmdConvert(_ context.Context, e env, args []string) error {
 	var out, format string
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
-	convertFlags(fs, &out, &format)
+	compact := convertFlags(fs, &out, &format)
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
@@ -442,18 +342,24 @@ func cmdConvert(_ context.Context, e env, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("no input files")
 	}
+	var pages int
+	var err error
 	switch format {
 	case "pdf":
+		pages, err = document.Convert(out, fs.Args(), document.Info{
+			Title:    strings.TrimSuffix(filepath.Base(out), filepath.Ext(out)),
+			Producer: "Scangate " + version,
+			Created:  time.Now(),
+			Compact:  *compact,
+		})
 	case "tiff-f":
-		return fmt.Errorf("--format tiff-f: %w (TIFF-F output)", errNotBuilt)
+		if *compact {
+			return usagef("--compact applies to PDF output only")
+		}
+		pages, err = document.ConvertTIFFF(out, fs.Args())
 	default:
-		return usagef("--format %q: want pdf", format)
+		return usagef("--format %q: want pdf or tiff-f", format)
 	}
-	pages, err := document.Convert(out, fs.Args(), document.Info{
-		Title:    strings.TrimSuffix(filepath.Base(out), filepath.Ext(out)),
-		Producer: "Scangate " + version,
-		Created:  time.Now(),
-	})
 	if err != nil {
 		return err
 	}
@@ -464,18 +370,31 @@ func cmdConvert(_ context.Context, e env, args []string) error {
 // ---- pull
 
 type pullOpts struct {
-	port, protocol, out string
-	baud                int
-	timeout             time.Duration
+	config, port, usb, tcp, protocol, flow, out, trigger string
+	baud                                                 int
+	timeout                                              time.Duration
 }
 
 func pullFlags(fs *flag.FlagSet, o *pullOpts) {
-	fs.StringVar(&o.port, "port", "", "serial port, e.g. /dev/ttyUSB0 (required)")
-	fs.IntVar(&o.baud, "baud", 115200, "line speed")
-	fs.StringVar(&o.protocol, "protocol", "ymodem", "transfer protocol: "+strings.Join(device.Protocols(), ", "))
+	d := config.Default().Device
+	fs.StringVar(&o.config, "config", "", "settings file (TOML): its [device] settings, which these flags override")
+	fs.StringVar(&o.port, "port", "", "serial port, e.g. /dev/ttyUSB0 (device.port)")
+	fs.StringVar(&o.usb, "usb", "", "USB serial device, VID:PID or VID:PID:SERIAL in hex, e.g. 0403:6001 (device.usb)")
+	fs.StringVar(&o.tcp, "tcp", "", "network serial server in raw TCP mode, HOST:PORT (device.tcp)")
+	fs.IntVar(&o.baud, "baud", d.Baud, "line speed (device.baud)")
+	fs.StringVar(&o.flow, "flow", d.Flow, "flow control: none, rtscts, or xonxoff for zmodem only (device.flow)")
+	fs.StringVar(&o.protocol, "protocol", d.Protocol, "transfer protocol: "+strings.Join(device.Protocols(), ", ")+" (device.protocol)")
 	fs.StringVar(&o.out, "out", "", "directory for the received files (required)")
-	fs.DurationVar(&o.timeout, "timeout", device.DefaultTimeout, "how long the line may stay silent")
+	fs.DurationVar(&o.timeout, "timeout", d.Timeout.Duration, "how long the line may stay silent, also before the machine begins;\n"+
+		"when nothing arrived in that time pull exits with status 75: try again later (device.timeout)")
+	fs.StringVar(&o.trigger, "trigger", "", "bytes sent to the machine before receiving, with Go escapes, e.g. 'SEND\\r' (device.trigger)")
 }
+
+// temporary marks a failure that may pass, so that the same command may succeed later: exit status 75.
+type temporary struct{ error }
+
+func (temporary) Temporary() bool { return true }
+func (t temporary) Unwrap() error { return t.error }
 
 func cmdPull(ctx context.Context, e env, args []string) error {
 	var o pullOpts
@@ -484,24 +403,104 @@ func cmdPull(ctx context.Context, e env, args []string) error {
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
-	if o.port == "" || o.out == "" {
-		return usagef("--port and --out are required")
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	rx, err := device.NewReceiver(o.protocol, device.Options{Timeout: o.timeout})
+	if o.out == "" {
+		return usagef("--out is required")
+	}
+	cfg, err := loadConfig(o.config)
 	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	links := 0
+	for _, name := range []string{"port", "usb", "tcp"} {
+		if set[name] {
+			links++
+		}
+	}
+	switch {
+	case links > 1:
+		return usagef("give one of --port, --usb and --tcp")
+	case links == 0 && o.config == "":
+		return usagef("give --port, --usb or --tcp (or -config)")
+	case links == 1:
+		cfg.Device.Port, cfg.Device.USB, cfg.Device.TCP = o.port, o.usb, o.tcp
+	}
+	d := &cfg.Device
+	if set["baud"] {
+		d.Baud = o.baud
+	}
+	if set["flow"] {
+		d.Flow = o.flow
+	}
+	if set["protocol"] {
+		d.Protocol = o.protocol
+	}
+	if set["timeout"] {
+		d.Timeout.Duration = o.timeout
+	}
+	if set["trigger"] {
+		if d.Trigger, err = strconv.Unquote(`"` + strings.ReplaceAll(o.trigger, `"`, `\"`) + `"`); err != nil {
+			return usagef("--trigger %q: bad escape", o.trigger)
+		}
+	}
+	if d.TCP != "" && (set["baud"] || set["flow"]) {
+		return usagef("--baud and --flow set a serial line; with --tcp the server sets them")
+	}
+	if err := cfg.Validate(false); err != nil {
+		return usagef("%v", err)
+	}
+	if _, err := device.NewReceiver(d.Protocol, device.Options{}); err != nil {
 		return usagef("%v", err)
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
-	port, err := device.OpenSerial(device.SerialConfig{Path: o.port, Baud: o.baud, DataBits: 8, Parity: "none", StopBits: 1})
+	files, err := appliance.Pull(ctx, *d, device.DirSink(o.out), nil)
+	for _, f := range files {
+		fmt.Fprintf(e.stdout, "%s\t%d\t%x\n", f.Name, f.Size, f.SHA256)
+	}
+	if errors.Is(err, device.ErrTimeout) && len(files) == 0 {
+		return temporary{err}
+	}
+	return err
+}
+
+// ---- devices
+
+func cmdDevices(_ context.Context, e env, args []string) error {
+	if len(args) > 0 {
+		return usagef("devices takes no arguments")
+	}
+	ports, err := device.ListPorts()
 	if err != nil {
 		return err
 	}
-	defer port.Close()
-	files, err := rx.Receive(ctx, port, device.DirSink(o.out))
-	for _, f := range files {
-		fmt.Fprintf(e.stdout, "%s\t%d\t%x\n", f.Path, f.Size, f.SHA256)
+	printPorts(e.stdout, ports)
+	return nil
+}
+
+// printPorts writes one tab-separated line per port under a header, "-" for what a port does not have.
+func printPorts(w io.Writer, ports []device.PortInfo) {
+	if len(ports) == 0 {
+		fmt.Fprintln(w, "no serial ports found")
+		return
 	}
-	return err
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	fmt.Fprintln(w, "PORT\tVID:PID\tSERIAL\tPRODUCT")
+	for _, p := range ports {
+		id := "-"
+		if p.USB {
+			id = p.VID + ":" + p.PID
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Path, id, dash(p.Serial), dash(p.Product))
+	}
 }

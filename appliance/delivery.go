@@ -1,0 +1,462 @@
+package appliance
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/scangate/gateway/config"
+	"github.com/scangate/gateway/panel"
+	"github.com/scangate/gateway/spool"
+	"github.com/scangate/gateway/submit"
+)
+
+// Outcome is what became of one attempt at a job, for the panel and the send command.
+type Outcome struct {
+	Job *spool.Job
+	// Err is the attempt's error, nil when the mail was accepted.
+	Err error
+}
+
+// Deliverer runs the delivery loop over the spool: it sends the jobs that are due, several in one SMTP session,
+// and applies the retry policy to each outcome.
+type Deliverer struct {
+	g      *Gateway
+	sp     *spool.Spool
+	kick   chan struct{}
+	jitter func() float64
+
+	mu       sync.Mutex
+	watchers map[string][]chan any // job ID → channels of panel.Event and Outcome
+}
+
+// NewDeliverer prepares the delivery loop. Only one process may run it on a spool: the caller holds the spool's
+// daemon lock (spool.LockDaemon).
+func (g *Gateway) NewDeliverer() (*Deliverer, error) {
+	sp, err := g.queue()
+	if err != nil {
+		return nil, err
+	}
+	return &Deliverer{g: g, sp: sp, kick: make(chan struct{}, 1), jitter: rand.Float64,
+		watchers: map[string][]chan any{}}, nil
+}
+
+// Kick makes the loop look at the queue now (a job was queued or retried).
+func (d *Deliverer) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Watch returns a channel that receives the progress (panel.Event) and the outcome (Outcome) of the next
+// attempt at job id; it is closed after the outcome.
+func (d *Deliverer) Watch(id string) <-chan any {
+	ch := make(chan any, 64)
+	d.mu.Lock()
+	d.watchers[id] = append(d.watchers[id], ch)
+	d.mu.Unlock()
+	return ch
+}
+
+func (d *Deliverer) report(id string, ev panel.Event) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, ch := range d.watchers[id] {
+		select {
+		case ch <- ev: // progress is dropped rather than block the loop
+		default:
+		}
+	}
+}
+
+func (d *Deliverer) finish(o Outcome) {
+	d.mu.Lock()
+	chs := d.watchers[o.Job.ID]
+	delete(d.watchers, o.Job.ID)
+	d.mu.Unlock()
+	for _, ch := range chs {
+		ch <- o // the buffer keeps room: progress never fills the last slot before the outcome is sent
+		close(ch)
+	}
+}
+
+// idleWait is the longest the loop sleeps when nothing is due: jobs queued by another process (gateway send)
+// are noticed within it.
+const idleWait = 5 * time.Second
+
+// Run recovers interrupted jobs, then delivers until ctx ends. When ctx ends during an attempt, the mail in
+// flight is finished first (a SIGTERM never cuts a mail in half).
+func (d *Deliverer) Run(ctx context.Context) error {
+	if rec, err := d.sp.Recover(); err != nil {
+		d.g.opts.Log.Error("recovering the spool", "err", err)
+	} else if len(rec) > 0 {
+		d.g.opts.Log.Info("recovered interrupted jobs", "jobs", len(rec))
+	}
+	for {
+		next := d.Step(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := idleWait
+		if !next.IsZero() {
+			wait = min(max(next.Sub(d.g.opts.Now()), 0), idleWait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-d.kick:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// Step makes one pass: it attempts every due job once, in one session, and returns when the next deferred job
+// falls due (zero when none waits). A spool problem is logged and retried at the next pass; it never stops the
+// loop.
+func (d *Deliverer) Step(ctx context.Context) time.Time {
+	now := d.g.opts.Now()
+	if h := d.accountHeld(); h != nil {
+		d.holdQueued(h)
+		return time.Time{}
+	}
+	jobs, broken, err := d.sp.List()
+	if err != nil {
+		d.g.opts.Log.Error("reading the spool", "err", err)
+		return now.Add(time.Minute)
+	}
+	for _, b := range broken {
+		d.g.opts.Log.Warn("unreadable job", "job", b.ID, "err", b.Err)
+	}
+	var due []*spool.Job
+	next := time.Time{}
+	for _, j := range jobs {
+		if j.Due(now) {
+			due = append(due, j)
+		} else if j.State == spool.Deferred && (next.IsZero() || j.NextAttempt.Before(next)) {
+			next = j.NextAttempt
+		}
+	}
+	if len(due) == 0 || ctx.Err() != nil {
+		return next
+	}
+	d.deliver(ctx, due)
+	// Deferrals made now are due later; the caller computes the wait from the spool on the next pass.
+	return d.nextDue()
+}
+
+func (d *Deliverer) nextDue() time.Time {
+	jobs, _, _ := d.sp.List()
+	var next time.Time
+	for _, j := range jobs {
+		if j.State == spool.Queued {
+			return d.g.opts.Now()
+		}
+		if j.State == spool.Deferred && (next.IsZero() || j.NextAttempt.Before(next)) {
+			next = j.NextAttempt
+		}
+	}
+	return next
+}
+
+// accountHeld returns the account hold, or nil. A hold set under other settings is lifted here, and jobs held
+// with the account go back to the queue.
+func (d *Deliverer) accountHeld() *spool.Hold {
+	h, err := d.sp.GetHold()
+	if err != nil {
+		d.g.opts.Log.Error("reading the account hold", "err", err)
+		return &spool.Hold{Result: "Spool error", Detail: err.Error()}
+	}
+	if h != nil && h.Account == d.g.fingerprint {
+		return h
+	}
+	if h != nil {
+		d.g.opts.Log.Info("account settings changed: lifting the hold", "was", h.Result)
+		d.sp.ClearHold()
+	}
+	jobs, _, _ := d.sp.List()
+	for _, j := range jobs {
+		if j.State == spool.Held && j.AccountHold {
+			j.State, j.AccountHold = spool.Queued, false
+			d.sp.Update(j)
+		}
+	}
+	return nil
+}
+
+// holdQueued holds the jobs queued while the account is held, and tells whoever waits for them.
+func (d *Deliverer) holdQueued(h *spool.Hold) {
+	jobs, _, _ := d.sp.List()
+	for _, j := range jobs {
+		if j.State != spool.Queued {
+			continue
+		}
+		j.State, j.AccountHold, j.LastResult, j.LastDetail = spool.Held, true, h.Result, h.Detail
+		d.sp.Update(j)
+		d.finish(Outcome{Job: j})
+	}
+}
+
+// accountFingerprint identifies the account settings, so that a hold is lifted when they change. It is made
+// of the settings as written (and the CA file's content), so that it is the same in every process.
+func accountFingerprint(a config.Account, auth config.Auth, pw, token config.Secret) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s", a.Server, a.Security, a.User, pw.Reveal(),
+		token.Reveal(), strings.Join(auth.Mechanisms, ","), a.PinSHA256, a.ClientCert, a.ClientKey)
+	if a.CAFile != "" {
+		if b, err := os.ReadFile(a.CAFile); err == nil {
+			h.Write(b)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// deliver attempts the due jobs in one session.
+func (d *Deliverer) deliver(ctx context.Context, due []*spool.Job) {
+	sess, err := submit.Dial(ctx, d.g.acct, d.g.submitOptions())
+	if err != nil {
+		// Nothing was sent: every due job shares the outcome of the connection.
+		for _, j := range due {
+			d.attempted(j, err, nil, 0)
+		}
+		return
+	}
+	defer func() {
+		if sess != nil {
+			sess.Quit()
+		}
+	}()
+	for _, j := range due {
+		if ctx.Err() != nil {
+			return // SIGTERM: the mail in flight was finished; start no other
+		}
+		unlock, err := d.sp.Lock(j.ID)
+		if err != nil {
+			continue // another process is at it
+		}
+		broken := d.attemptOne(context.WithoutCancel(ctx), sess, j)
+		unlock()
+		if broken {
+			sess.Close()
+			sess = nil
+			return // the next pass dials again
+		}
+	}
+}
+
+// attemptOne sends one job in the open session and reports whether the session is broken.
+func (d *Deliverer) attemptOne(ctx context.Context, sess *submit.Session, j *spool.Job) (broken bool) {
+	j, err := d.sp.Get(j.ID) // fresh: another process may have changed it
+	if err != nil || !j.Due(d.g.opts.Now()) {
+		return false
+	}
+	j.State, j.LastAttempt = spool.Sending, d.g.opts.Now()
+	j.Attempts++
+	if err := d.sp.Update(j); err != nil {
+		d.g.opts.Log.Error("updating job", "job", j.ID, "err", err)
+		return false
+	}
+	if err := d.g.prepare(d.sp, j); err != nil {
+		d.attempted(j, err, nil, 0)
+		return false
+	}
+	refused, sent, err := d.send(sess, j)
+	d.attempted(j, err, refused, sent)
+	return err != nil && submit.IsTemporary(err)
+}
+
+// send submits the job's mail, or its parts when the server's size limit asks for a split. It returns the
+// recipients refused and the bytes sent.
+func (d *Deliverer) send(sess *submit.Session, j *spool.Job) ([]submit.RcptError, int64, error) {
+	dir := d.sp.JobDir(j.ID)
+	if len(j.Parts) == 0 {
+		st, err := os.Stat(filepath.Join(dir, messageFile))
+		if err != nil {
+			return nil, 0, err
+		}
+		limit := sizeLimit(sess)
+		if limit == 0 || st.Size() <= limit {
+			return d.sendFile(sess, j, filepath.Join(dir, messageFile))
+		}
+		parts, err := d.g.split(d.sp, j, limit)
+		if err != nil {
+			return nil, 0, err
+		}
+		j.Parts = parts
+		if err := d.sp.Update(j); err != nil {
+			return nil, 0, err
+		}
+	}
+	var refused []submit.RcptError
+	var total int64
+	for i := range j.Parts {
+		if j.Parts[i].Sent {
+			continue
+		}
+		r, n, err := d.sendFile(sess, j, filepath.Join(dir, partFile(i, ".eml")))
+		if err != nil {
+			return refused, total, err
+		}
+		refused, total = append(refused, r...), total+n
+		j.Parts[i].Sent = true
+		d.sp.Update(j)
+		d.journalPart(j, i, n)
+	}
+	return refused, total, nil
+}
+
+// sendFile submits one composed mail of the job.
+func (d *Deliverer) sendFile(sess *submit.Session, j *spool.Job, path string) ([]submit.RcptError, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	d.report(j.ID, panel.Event{Stage: panel.StageSending, Total: st.Size()})
+	from := j.From
+	if a, err := mail.ParseAddress(j.From); err == nil {
+		from = a.Address
+	}
+	body := &progressReader{r: f, total: st.Size(), report: func(ev panel.Event) { d.report(j.ID, ev) }}
+	refused, err := sess.Send(submit.Envelope{From: from, To: j.To, Size: st.Size()}, body)
+	return refused, st.Size(), err
+}
+
+// sizeLimit is the server's SIZE limit, or 0 when it announced none.
+func sizeLimit(sess *submit.Session) int64 {
+	ok, v := sess.Extension("SIZE")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// journalPart records one part of a split job as sent.
+func (d *Deliverer) journalPart(j *spool.Job, i int, bytes int64) {
+	p := j.Parts[i]
+	e := spool.Entry{Time: d.g.opts.Now(), Job: j.Number, Part: fmt.Sprintf("%d/%d", i+1, len(j.Parts)),
+		DestName: j.DestName, To: j.To, Pages: p.Last - p.First + 1, Bytes: bytes, Outcome: "sent", Code: 250,
+		Result: "Sent", Detail: fmt.Sprintf("Part %d of %d (pages %d-%d) accepted.", i+1, len(j.Parts), p.First, p.Last)}
+	if err := d.sp.Journal(e); err != nil {
+		d.g.opts.Log.Error("writing the journal", "err", err)
+	}
+}
+
+// attempted records the outcome of an attempt: the job's new state, the journal line, the watchers.
+func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptError, bytes int64) {
+	now := d.g.opts.Now()
+	if j.State != spool.Sending { // the session failed before this job's turn: it counts as an attempt
+		j.Attempts++
+		j.LastAttempt = now
+	}
+	act := decide(err)
+	short, long := Explain(err)
+	code, enh := replyCodes(err)
+	entry := spool.Entry{Time: now, Job: j.Number, DestName: j.DestName, To: j.To, Pages: j.Pages, Code: code, Enhanced: enh}
+	switch act {
+	case actSent:
+		j.State, j.NextAttempt = spool.Sent, time.Time{}
+		short, long = "Sent", "The mail server accepted the mail."
+		if n := len(j.Parts); n > 0 {
+			short = fmt.Sprintf("Sent in %d parts", n)
+			long = fmt.Sprintf("The mail was too large for the server, so it went in %d parts; all were accepted.", n)
+		}
+		entry.Code, entry.Bytes = 250, bytes
+		j.Refused = nil
+		for _, r := range refused {
+			j.Refused = append(j.Refused, r.Addr)
+			long += fmt.Sprintf(" It refused %s: %s.", r.Addr, r.Err.Reply)
+		}
+		if len(refused) > 0 {
+			short = fmt.Sprintf("Sent, %d refused", len(refused))
+		}
+	case actDefer:
+		at, expired := d.g.policy().Next(j.Attempts, j.Created, now, d.jitter())
+		if expired {
+			act = actFail
+			j.State = spool.Failed
+			short, long = "Gave up", "Gave up after retrying for "+d.g.policy().WithDefaults().Lifetime.String()+": "+long
+		} else {
+			j.State, j.NextAttempt = spool.Deferred, at
+			retry := at.In(time.Local).Format("15:04")
+			short = short + " - retry " + retry
+			long = long + " The scan stays queued; next attempt at " + retry + "."
+		}
+	case actHoldJob:
+		j.State = spool.Held
+	case actHoldAccount:
+		j.State, j.AccountHold = spool.Held, true
+		d.holdAccount(short, long, now)
+	case actFail:
+		j.State = spool.Failed
+	}
+	j.LastResult, j.LastDetail = short, long
+	if uerr := d.sp.Update(j); uerr != nil {
+		d.g.opts.Log.Error("updating job", "job", j.ID, "err", uerr)
+	}
+	entry.Outcome, entry.Result, entry.Detail = actionNames[act], short, long
+	if len(refused) > 0 {
+		entry.Outcome = "sent, refused " + strings.Join(j.Refused, ", ")
+	}
+	if act == actSent && len(j.Parts) > 0 {
+		// The parts have their journal lines already.
+	} else if jerr := d.sp.Journal(entry); jerr != nil {
+		d.g.opts.Log.Error("writing the journal", "err", jerr)
+	}
+	d.g.opts.Log.Info("attempt", "job", j.ID, "outcome", entry.Outcome, "result", long)
+	d.finish(Outcome{Job: j, Err: err})
+}
+
+// holdAccount holds the account and every job waiting in the queue with it.
+func (d *Deliverer) holdAccount(short, long string, now time.Time) {
+	if err := d.sp.SetHold(spool.Hold{Since: now, Result: short, Detail: long, Account: d.g.fingerprint}); err != nil {
+		d.g.opts.Log.Error("holding the account", "err", err)
+	}
+	jobs, _, _ := d.sp.List()
+	for _, j := range jobs {
+		if j.State == spool.Queued || j.State == spool.Deferred {
+			j.State, j.AccountHold, j.LastResult, j.LastDetail = spool.Held, true, short, long
+			d.sp.Update(j)
+		}
+	}
+}
+
+// progressReader reports sending progress about every percent.
+type progressReader struct {
+	r      io.Reader
+	done   int64
+	total  int64
+	last   int64
+	report func(panel.Event)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	if p.done-p.last >= p.total/100 || err == io.EOF {
+		p.last = p.done
+		p.report(panel.Event{Stage: panel.StageSending, Done: p.done, Total: p.total})
+	}
+	return n, err
+}

@@ -1,0 +1,212 @@
+package appliance
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/scangate/gateway/config"
+	"github.com/scangate/gateway/device"
+	"github.com/scangate/gateway/document"
+	"github.com/scangate/gateway/panel"
+	"github.com/scangate/gateway/spool"
+	"github.com/scangate/gateway/submit"
+)
+
+// Files of a job directory besides the scans themselves.
+const (
+	pdfFile     = "scan.pdf"
+	messageFile = "message.eml"
+)
+
+// Scan pulls one batch of documents from the machine and queues it as a job for dest. When Scan returns a
+// job, the scan is safe on disk; the machine may forget it.
+func (g *Gateway) Scan(ctx context.Context, dest panel.Destination, report func(panel.Event)) (*spool.Job, error) {
+	sp, err := g.queue()
+	if err != nil {
+		return nil, err
+	}
+	st, err := sp.Stage()
+	if err != nil {
+		return nil, err
+	}
+	files, err := g.pull(ctx, st.Dir, report)
+	if err != nil {
+		st.Discard()
+		return nil, err
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = filepath.Base(f.Path)
+	}
+	job, err := g.commit(sp, st, names, dest.Name, []string{dest.Address}, "")
+	if err != nil {
+		return job, err
+	}
+	report(panel.Event{Stage: panel.StageQueued})
+	return job, nil
+}
+
+// Enqueue copies files into the spool as one job for the recipients (the send command). subject, when not
+// empty, replaces the configured subject template.
+func (g *Gateway) Enqueue(files []string, to []string, subject string) (*spool.Job, error) {
+	sp, err := g.queue()
+	if err != nil {
+		return nil, err
+	}
+	st, err := sp.Stage()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for i, f := range files {
+		name := fmt.Sprintf("%03d-%s", i+1, device.CleanName(filepath.Base(f)))
+		if err := copyFile(filepath.Join(st.Dir, name), f); err != nil {
+			st.Discard()
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	return g.commit(sp, st, names, "", to, subject)
+}
+
+func copyFile(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return spool.WriteFileAtomic(dst, func(f *os.File) error {
+		_, err := io.Copy(f, in)
+		return err
+	})
+}
+
+// commit makes the staged files a job, then prepares its mail. A job whose pages cannot be converted stays in
+// the spool, failed with the reason, so that the scan is not lost.
+func (g *Gateway) commit(sp *spool.Spool, st *spool.Staging, names []string, destName string, to []string, subject string) (*spool.Job, error) {
+	now := g.opts.Now()
+	job, err := st.Commit(spool.Job{
+		Files:     names,
+		DestName:  destName,
+		From:      g.from.String(),
+		To:        to,
+		Subject:   subject,
+		MessageID: submit.NewMessageID(now, g.domain()),
+	}, now)
+	if err != nil {
+		st.Discard()
+		return nil, err
+	}
+	g.opts.Log.Info("scan queued", "job", job.ID, "files", len(names), "to", to)
+	if err := g.prepare(sp, job); err != nil {
+		short, long := Explain(err)
+		job.State, job.LastResult, job.LastDetail = spool.Failed, short, long
+		sp.Update(job)
+		return job, err
+	}
+	return job, nil
+}
+
+// prepare converts the job's pages into one PDF and composes its mail, once: every attempt then sends the same
+// bytes under the same Message-ID.
+func (g *Gateway) prepare(sp *spool.Spool, job *spool.Job) error {
+	dir := sp.JobDir(job.ID)
+	if _, err := os.Stat(filepath.Join(dir, messageFile)); err == nil {
+		return nil
+	}
+	pages, err := document.Convert(filepath.Join(dir, pdfFile), g.inputs(sp, job), g.pdfInfo(job))
+	if err != nil {
+		return err
+	}
+	job.Pages = pages
+	if job.Subject == "" {
+		if job.Subject, err = config.Expand(g.cfg.Mail.Subject, g.values(job)); err != nil {
+			return fmt.Errorf("config: mail.subject: %w", err)
+		}
+	}
+	if err := g.compose(filepath.Join(dir, messageFile), job, job.Subject, job.MessageID, filepath.Join(dir, pdfFile), ""); err != nil {
+		return err
+	}
+	return sp.Update(job)
+}
+
+func (g *Gateway) inputs(sp *spool.Spool, job *spool.Job) []string {
+	in := make([]string, len(job.Files))
+	for i, f := range job.Files {
+		in[i] = filepath.Join(sp.JobDir(job.ID), f)
+	}
+	return in
+}
+
+func (g *Gateway) pdfInfo(job *spool.Job) document.Info {
+	title, _ := config.Expand("Scan from {device} {date} {time}", g.values(job))
+	return document.Info{Title: title, Producer: "Scangate " + g.opts.Version, Created: job.Created.In(time.Local)}
+}
+
+// values are the template placeholders of a job.
+func (g *Gateway) values(job *spool.Job) map[string]string {
+	created := job.Created.In(time.Local)
+	dest := job.DestName
+	if dest == "" && len(job.To) > 0 {
+		dest = job.To[0]
+	}
+	return map[string]string{
+		"device": g.cfg.Device.Name,
+		"date":   created.Format("2006-01-02"),
+		"time":   created.Format("15:04"),
+		"dest":   dest,
+		"pages":  strconv.Itoa(job.Pages),
+	}
+}
+
+// compose writes the mail of a job (or of one part of it, note says which) to path, atomically.
+func (g *Gateway) compose(path string, job *spool.Job, subject, messageID, pdfPath, note string) error {
+	body, err := config.Expand(g.cfg.Mail.Body, g.values(job))
+	if err != nil {
+		return fmt.Errorf("config: mail.body: %w", err)
+	}
+	if note != "" {
+		body = note + "\n\n" + body
+	}
+	from, err := mail.ParseAddress(job.From)
+	if err != nil {
+		from = g.from
+	}
+	to := make([]*mail.Address, len(job.To))
+	for i, a := range job.To {
+		to[i] = &mail.Address{Address: a}
+		if len(job.To) == 1 {
+			to[i].Name = job.DestName
+		}
+	}
+	pdf, err := os.Open(pdfPath)
+	if err != nil {
+		return err
+	}
+	defer pdf.Close()
+	created := job.Created.In(time.Local)
+	name := "scan-" + created.Format("20060102-1504") + ".pdf"
+	if base := filepath.Base(pdfPath); base != pdfFile {
+		name = "scan-" + created.Format("20060102-1504") + "-" + base
+	}
+	m := submit.Mail{
+		From:      from,
+		To:        to,
+		Subject:   subject,
+		Date:      created,
+		MessageID: messageID,
+		Text:      body,
+		Attachments: []submit.Attachment{{
+			Name:        name,
+			ContentType: "application/pdf",
+			Body:        pdf,
+		}},
+	}
+	return spool.WriteFileAtomic(path, func(f *os.File) error { return submit.Compose(f, m) })
+}

@@ -1,0 +1,339 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/scangate/gateway/appliance"
+	"github.com/scangate/gateway/board"
+	"github.com/scangate/gateway/config"
+	"github.com/scangate/gateway/spool"
+)
+
+// spoolOpts are the flags of the commands that only read or change the spool.
+type spoolOpts struct {
+	config string
+	spool  string
+}
+
+func spoolFlags(fs *flag.FlagSet, o *spoolOpts) {
+	fs.StringVar(&o.config, "config", "", "settings file (TOML)")
+	fs.StringVar(&o.spool, "spool", "", "spool directory (spool.dir)")
+}
+
+// load reads the config and applies --spool.
+func (o *spoolOpts) load() (*config.Config, error) {
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return nil, err
+	}
+	if o.spool != "" {
+		cfg.Spool.Dir = o.spool
+	}
+	return cfg, nil
+}
+
+func openSpool(cfg *config.Config) (*spool.Spool, error) {
+	return spool.Open(cfg.Spool.Dir, spool.Limits{MaxBytes: int64(cfg.Spool.MaxMB) << 20, MinFree: int64(cfg.Spool.MinFreeMB) << 20})
+}
+
+// ---- send
+
+type sendOpts struct {
+	spoolOpts
+	to      string
+	subject string
+	noWait  bool
+	verbose bool
+	acct    accountFlags
+}
+
+func sendFlags(fs *flag.FlagSet, o *sendOpts) {
+	spoolFlags(fs, &o.spoolOpts)
+	fs.StringVar(&o.to, "to", "", "recipient address(es), comma-separated")
+	fs.StringVar(&o.subject, "subject", "", "subject (default: the mail.subject template)")
+	fs.BoolVar(&o.noWait, "no-wait", false, "only queue the mail; the running gateway delivers it")
+	fs.BoolVar(&o.verbose, "v", false, "print the SMTP transcript (credentials redacted) on stderr")
+	o.acct.register(fs)
+}
+
+// errDeferred is the exit of a send whose mail stays queued for a later attempt.
+type errDeferred struct{ job *spool.Job }
+
+func (e *errDeferred) Error() string   { return "deferred" }
+func (e *errDeferred) Temporary() bool { return true }
+
+func cmdSend(ctx context.Context, e env, args []string) error {
+	var o sendOpts
+	fs := flag.NewFlagSet("send", flag.ContinueOnError)
+	sendFlags(fs, &o)
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	if o.to == "" {
+		return usagef("--to is required")
+	}
+	if fs.NArg() == 0 {
+		return usagef("no files to send")
+	}
+	cfg, err := o.load()
+	if err != nil {
+		return err
+	}
+	o.acct.apply(cfg)
+	var to []string
+	for _, a := range strings.Split(o.to, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			to = append(to, a)
+			cfg.AddressBook = append(cfg.AddressBook, config.Destination{Name: a, Address: a}) // validated with the book
+		}
+	}
+	opts := appliance.Options{Log: logger(e, o.verbose), Version: version}
+	if o.verbose {
+		opts.Trace = func(line string) { fmt.Fprintln(e.stderr, line) }
+	}
+	g, err := appliance.New(cfg, opts)
+	if err != nil {
+		return err
+	}
+	out, err := g.Send(ctx, fs.Args(), to, o.subject, !o.noWait)
+	j := out.Job
+	if j == nil {
+		return err
+	}
+	switch {
+	case o.noWait && err == nil:
+		fmt.Fprintf(e.stdout, "Queued as job #%d: %d pages to %s\n", j.Number, j.Pages, strings.Join(to, ", "))
+		return nil
+	case j.State == spool.Sent:
+		fmt.Fprintf(e.stdout, "Sent job #%d: %d pages to %s\n", j.Number, j.Pages, strings.Join(to, ", "))
+		if len(j.Refused) > 0 {
+			fmt.Fprintf(e.stdout, "  %s\n", j.LastDetail)
+		}
+		return nil
+	case j.State == spool.Deferred:
+		fmt.Fprintf(e.stderr, "gateway send: job #%d not sent yet: %s\n", j.Number, j.LastDetail)
+		return fmt.Errorf("%w: %w", errShown, &errDeferred{j})
+	case err != nil && j.State != spool.Held:
+		return err
+	default:
+		fmt.Fprintf(e.stderr, "gateway send: job #%d %s: %s\n", j.Number, j.State, j.LastDetail)
+		return fmt.Errorf("%w: job %s", errShown, j.State)
+	}
+}
+
+// ---- run
+
+type runOpts struct {
+	spoolOpts
+	board   string
+	verbose bool
+	acct    accountFlags
+}
+
+func runFlags(fs *flag.FlagSet, o *runOpts) {
+	spoolFlags(fs, &o.spoolOpts)
+	o.acct.register(fs)
+	fs.StringVar(&o.board, "board", "", "board profile: none (delivery only), sim (terminal panel) (board.profile)")
+	fs.BoolVar(&o.verbose, "v", false, "log every step")
+}
+
+func cmdRun(ctx context.Context, e env, args []string) error {
+	var o runOpts
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	runFlags(fs, &o)
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := o.load()
+	if err != nil {
+		return err
+	}
+	if o.board != "" {
+		cfg.Board.Profile = o.board
+	}
+	o.acct.apply(cfg)
+	log := logger(e, o.verbose)
+	g, err := appliance.New(cfg, appliance.Options{Log: log, Version: version})
+	if err != nil {
+		return err
+	}
+	var b *board.Board
+	if cfg.Board.Profile != "none" {
+		b, err = board.Open(cfg.Board.Profile, board.Options{In: e.stdin, Out: e.stdout, Interactive: isTerminal(e.stdin)})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+	}
+	log.Info("gateway running", "spool", cfg.Spool.Dir, "board", cfg.Board.Profile, "server", cfg.Account.Server)
+	err = g.Run(ctx, b, appliance.PanelOptions{})
+	if errors.Is(err, appliance.ErrQuit) || ctx.Err() != nil && err == nil {
+		return nil
+	}
+	return err
+}
+
+// ---- queue
+
+// parseMixed parses flags that may come before, between or after the positional arguments
+// ("queue retry 7 --spool DIR"), and returns the positional ones.
+func parseMixed(fs *flag.FlagSet, e env, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, e, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func cmdQueue(_ context.Context, e env, args []string) error {
+	var o spoolOpts
+	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
+	spoolFlags(fs, &o)
+	pos, err := parseMixed(fs, e, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := o.load()
+	if err != nil {
+		return err
+	}
+	sp, err := openSpool(cfg)
+	if err != nil {
+		return err
+	}
+	switch len(pos) {
+	case 0:
+		return listQueue(e.stdout, sp)
+	case 2:
+		id, err := spool.ParseID(pos[1])
+		if err != nil {
+			return err
+		}
+		switch pos[0] {
+		case "retry":
+			j, err := sp.Retry(id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Job #%d queued again; the account hold, if any, is lifted.\n", j.Number)
+			return nil
+		case "delete":
+			if err := sp.Delete(id); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Job %s deleted.\n", pos[1])
+			return nil
+		}
+	}
+	return usagef("want: queue, queue retry ID, or queue delete ID")
+}
+
+func listQueue(w io.Writer, sp *spool.Spool) error {
+	jobs, broken, err := sp.List()
+	if err != nil {
+		return err
+	}
+	if h, _ := sp.GetHold(); h != nil {
+		fmt.Fprintf(w, "Account held since %s: %s. %s\nFix the account settings, or run \"gateway queue retry ID\" to try again.\n\n",
+			h.Since.In(time.Local).Format("2006-01-02 15:04"), h.Result, h.Detail)
+	}
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB\tSTATE\tPAGES\tTO\tTRIES\tNEXT\tRESULT")
+	pending := 0
+	for _, j := range jobs {
+		if j.State == spool.Sent {
+			continue
+		}
+		pending++
+		next := ""
+		if j.State == spool.Deferred {
+			next = j.NextAttempt.In(time.Local).Format("01-02 15:04")
+		}
+		fmt.Fprintf(tw, "#%d\t%s\t%d\t%s\t%d\t%s\t%s\n", j.Number, j.State, j.Pages, strings.Join(j.To, ", "), j.Attempts, next, j.LastResult)
+	}
+	for _, b := range broken {
+		fmt.Fprintf(tw, "%s\tunreadable\t\t\t\t\t%v\n", b.ID, b.Err)
+	}
+	tw.Flush()
+	if pending == 0 && len(broken) == 0 {
+		fmt.Fprintln(w, "The queue is empty.")
+	}
+	return nil
+}
+
+// ---- journal
+
+type journalOpts struct {
+	spoolOpts
+	last int
+}
+
+func journalFlags(fs *flag.FlagSet, o *journalOpts) {
+	spoolFlags(fs, &o.spoolOpts)
+	fs.IntVar(&o.last, "n", 50, "show the last N entries (0: all)")
+}
+
+func cmdJournal(_ context.Context, e env, args []string) error {
+	var o journalOpts
+	fs := flag.NewFlagSet("journal", flag.ContinueOnError)
+	journalFlags(fs, &o)
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	cfg, err := o.load()
+	if err != nil {
+		return err
+	}
+	sp, err := openSpool(cfg)
+	if err != nil {
+		return err
+	}
+	entries, damaged, err := sp.ReadJournal()
+	if err != nil {
+		return err
+	}
+	if o.last > 0 && len(entries) > o.last {
+		entries = entries[len(entries)-o.last:]
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tJOB\tPART\tTO\tPAGES\tBYTES\tCODE\tRESULT")
+	for _, en := range entries {
+		code := ""
+		if en.Code != 0 {
+			code = fmt.Sprint(en.Code)
+			if en.Enhanced != "" {
+				code += " " + en.Enhanced
+			}
+		}
+		to := strings.Join(en.To, ", ")
+		if en.DestName != "" {
+			to = en.DestName
+		}
+		fmt.Fprintf(tw, "%s\t#%d\t%s\t%s\t%d\t%d\t%s\t%s\n", en.Time.In(time.Local).Format("2006-01-02 15:04:05"),
+			en.Job, en.Part, to, en.Pages, en.Bytes, code, en.Result)
+	}
+	tw.Flush()
+	if len(entries) == 0 {
+		fmt.Fprintln(e.stdout, "The journal is empty.")
+	}
+	if damaged > 0 {
+		fmt.Fprintf(e.stdout, "(%d damaged lines skipped)\n", damaged)
+	}
+	return nil
+}
