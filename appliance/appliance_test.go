@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -208,6 +209,7 @@ func TestExplain(t *testing.T) {
 		{device.ErrCancelled, "Machine stopped", "cancelled"},
 		{&document.InputError{File: "a.tif", Page: 2, Err: document.ErrDamaged}, "Bad scan file", "a.tif page 2"},
 		{context.Canceled, "Stopped", "Stop"},
+		{fmt.Errorf("%w: the queue holds 300 MB", spool.ErrFull), "Queue full", "no room"},
 		{&submit.Error{Op: "TLS", Temp: true, Err: submit.ErrClockNotSet}, "Clock not set", "clock"},
 		{&submit.Error{Op: "DNS", Err: &net.DNSError{Err: "no such host", Name: "smtp.example.com"}}, "Server unknown", "DNS"},
 		{&submit.Error{Op: "AUTH", Err: &smtpauth.Error{Kind: smtpauth.CredentialsRejected, Mechanism: "XOAUTH2",
@@ -222,5 +224,21 @@ func TestExplain(t *testing.T) {
 		if len(short) > panel.MinCols {
 			t.Errorf("%q does not fit a %d-column line", short, panel.MinCols)
 		}
+	}
+}
+
+// A missing machine port shows on the ready screen, and clears when it is back.
+func TestMachineNotice(t *testing.T) {
+	r := newRig(t, filepath.Join(t.TempDir(), "ttyUSB0"), "right")
+	g := r.gateway(t)
+	if n := g.machineNotice().Notice; n == nil || n.Text != "No machine" || !n.Problem {
+		t.Fatalf("missing port: %+v", n)
+	}
+	os.WriteFile(r.cfg.Device.Port, nil, 0o600) // plugged in
+	if n := g.machineNotice().Notice; n == nil || n.Text != "" {
+		t.Fatalf("port back: %+v", n)
+	}
+	if short, _ := Explain(fmt.Errorf("device: open /dev/ttyUSB9: %w", fs.ErrNotExist)); short != "No machine" {
+		t.Errorf("Explain(missing port) = %q", short)
 	}
 }

@@ -38,6 +38,7 @@ type Deliverer struct {
 
 	mu       sync.Mutex
 	watchers map[string][]chan any // job ID → channels of panel.Event and Outcome
+	stopped  map[string]bool       // jobs staff stopped: held instead of sent
 }
 
 // NewDeliverer prepares the delivery loop. Only one process may run it on a spool: the caller holds the spool's
@@ -48,7 +49,7 @@ func (g *Gateway) NewDeliverer() (*Deliverer, error) {
 		return nil, err
 	}
 	return &Deliverer{g: g, sp: sp, kick: make(chan struct{}, 1), jitter: rand.Float64,
-		watchers: map[string][]chan any{}}, nil
+		watchers: map[string][]chan any{}, stopped: map[string]bool{}}, nil
 }
 
 // Kick makes the loop look at the queue now (a job was queued or retried).
@@ -70,6 +71,7 @@ func (d *Deliverer) Watch(id string) <-chan any {
 }
 
 func (d *Deliverer) report(id string, ev panel.Event) {
+	d.g.beat(&d.g.beatDelivery)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, ch := range d.watchers[id] {
@@ -91,6 +93,37 @@ func (d *Deliverer) finish(o Outcome) {
 	}
 }
 
+// Stop holds job id instead of sending it (staff pressed Stop and confirmed). A mail already on its way is
+// finished: cutting DATA short could not take it back.
+func (d *Deliverer) Stop(id string) {
+	d.mu.Lock()
+	d.stopped[id] = true
+	d.mu.Unlock()
+	unlock, err := d.sp.Lock(id)
+	if err != nil {
+		return // an attempt is running: attempted holds the job if it was not sent
+	}
+	defer unlock()
+	if j, err := d.sp.Get(id); err == nil && j.State != spool.Sent {
+		d.hold(j)
+	}
+}
+
+func (d *Deliverer) isStopped(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stopped[id]
+}
+
+// hold marks a stopped job held.
+func (d *Deliverer) hold(j *spool.Job) {
+	j.State, j.LastResult, j.LastDetail = spool.Held, "Stopped", "Stopped with the Stop key; retry it from the queue to send it."
+	if err := d.sp.Update(j); err != nil {
+		d.g.opts.Log.Error("updating job", "job", j.ID, "err", err)
+	}
+	d.finish(Outcome{Job: j})
+}
+
 // idleWait is the longest the loop sleeps when nothing is due: jobs queued by another process (gateway send)
 // are noticed within it.
 const idleWait = 5 * time.Second
@@ -103,8 +136,11 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	} else if len(rec) > 0 {
 		d.g.opts.Log.Info("recovered interrupted jobs", "jobs", len(rec))
 	}
+	defer d.g.beatDelivery.Store(0)
 	for {
+		d.g.beat(&d.g.beatDelivery)
 		next := d.Step(ctx)
+		d.g.beat(&d.g.beatDelivery)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -180,7 +216,7 @@ func (d *Deliverer) accountHeld() *spool.Hold {
 		d.g.opts.Log.Error("reading the account hold", "err", err)
 		return &spool.Hold{Result: "Spool error", Detail: err.Error()}
 	}
-	if h != nil && h.Account == d.g.fingerprint {
+	if h != nil && h.Account == d.g.s().fingerprint {
 		return h
 	}
 	if h != nil {
@@ -226,7 +262,7 @@ func accountFingerprint(a config.Account, auth config.Auth, pw, token config.Sec
 
 // deliver attempts the due jobs in one session.
 func (d *Deliverer) deliver(ctx context.Context, due []*spool.Job) {
-	sess, err := submit.Dial(ctx, d.g.acct, d.g.submitOptions())
+	sess, err := submit.Dial(ctx, d.g.s().acct, d.g.submitOptions())
 	if err != nil {
 		// Nothing was sent: every due job shares the outcome of the connection.
 		for _, j := range due {
@@ -261,6 +297,10 @@ func (d *Deliverer) deliver(ctx context.Context, due []*spool.Job) {
 func (d *Deliverer) attemptOne(ctx context.Context, sess *submit.Session, j *spool.Job) (broken bool) {
 	j, err := d.sp.Get(j.ID) // fresh: another process may have changed it
 	if err != nil || !j.Due(d.g.opts.Now()) {
+		return false
+	}
+	if d.isStopped(j.ID) {
+		d.hold(j)
 		return false
 	}
 	j.State, j.LastAttempt = spool.Sending, d.g.opts.Now()
@@ -371,6 +411,10 @@ func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptErro
 		j.LastAttempt = now
 	}
 	act := decide(err)
+	if act != actSent && d.isStopped(j.ID) {
+		d.hold(j)
+		return
+	}
 	short, long := Explain(err)
 	code, enh := replyCodes(err)
 	entry := spool.Entry{Time: now, Job: j.Number, DestName: j.DestName, To: j.To, Pages: j.Pages, Code: code, Enhanced: enh}
@@ -430,7 +474,7 @@ func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptErro
 
 // holdAccount holds the account and every job waiting in the queue with it.
 func (d *Deliverer) holdAccount(short, long string, now time.Time) {
-	if err := d.sp.SetHold(spool.Hold{Since: now, Result: short, Detail: long, Account: d.g.fingerprint}); err != nil {
+	if err := d.sp.SetHold(spool.Hold{Since: now, Result: short, Detail: long, Account: d.g.s().fingerprint}); err != nil {
 		d.g.opts.Log.Error("holding the account", "err", err)
 	}
 	jobs, _, _ := d.sp.List()

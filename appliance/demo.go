@@ -39,13 +39,15 @@ type DemoOptions struct {
 	Log *slog.Logger
 	// Version is the gateway's version.
 	Version string
+	// KeyDelay paces scripted keys (DemoKeyDelay lets a reader follow the screens).
+	KeyDelay time.Duration
 }
 
 // demoPasswordBytes is the size of the demo account's random password.
 const demoPasswordBytes = 12
 
-// demoKeyDelay paces scripted keys so that the screens can be followed.
-const demoKeyDelay = 300 * time.Millisecond
+// DemoKeyDelay paces scripted keys so that the screens can be followed.
+const DemoKeyDelay = 300 * time.Millisecond
 
 // Demo runs the whole appliance on this machine: an embedded SMTP server with STARTTLS and AUTH PLAIN storing
 // into a Maildir, a simulated MFP serving sample scanned pages over a pseudo-terminal, and the front panel in
@@ -118,7 +120,9 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	if err != nil {
 		return err
 	}
-	err = g.Run(ctx, b, PanelOptions{Script: o.Keys, KeyDelay: demoKeyDelay, Once: o.Once})
+	interactive := b.Keys != nil
+	err = g.Run(ctx, b, PanelOptions{Script: o.Keys, KeyDelay: o.KeyDelay, Once: o.Once, Blink: interactive,
+		ConfigPath: filepath.Join(o.Dir, "gateway.toml"), Version: o.Version, Serial: "demo"})
 	b.Close()
 	mu.Lock()
 	defer mu.Unlock()

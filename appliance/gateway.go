@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scangate/gateway/config"
@@ -34,43 +35,88 @@ type Options struct {
 	Version string
 }
 
-// Gateway runs jobs with one configuration.
+// Gateway runs jobs with one configuration, which Apply can replace while it runs.
 type Gateway struct {
+	cur atomic.Pointer[settings]
+	// beatPanel and beatDelivery are the Unix times (ns) when the panel loop and the delivery loop last showed
+	// life, 0 while they don't run; Healthy reads them for the hardware watchdog.
+	beatPanel, beatDelivery atomic.Int64
+	spoolMu                 sync.Mutex // guards spool, opened on first use
+	spool                   *spool.Spool
+	opts                    Options
+}
+
+// settings are the configuration in force and what is derived from it. A job reads them once (s) and works
+// with that snapshot, so a change made from the panel never mixes old and new settings within one step.
+type settings struct {
+	cfg  *config.Config
+	acct submit.Account
+	from *mail.Address
 	// fingerprint identifies the account settings (see accountFingerprint).
 	fingerprint string
-	cfg         *config.Config
-	acct        submit.Account
-	from        *mail.Address
-	spoolMu     sync.Mutex // guards spool, opened on first use
-	spool       *spool.Spool
-	opts        Options
 }
 
 // New checks cfg and prepares a Gateway. It opens no device, no connection, and the spool only when a job
 // needs it.
 func New(cfg *config.Config, opts Options) (*Gateway, error) {
-	if err := cfg.Validate(true); err != nil {
-		return nil, err
-	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	acct, err := Account(cfg, opts.RootCAs)
-	if err != nil {
+	g := &Gateway{opts: opts}
+	if err := g.Apply(cfg); err != nil {
 		return nil, err
 	}
+	return g, nil
+}
+
+// Apply checks cfg and puts it in force: the next job, delivery attempt or panel screen uses it. The spool
+// directory is the one the gateway started with.
+func (g *Gateway) Apply(cfg *config.Config) error {
+	if err := cfg.Validate(true); err != nil {
+		return err
+	}
+	acct, err := Account(cfg, g.opts.RootCAs)
+	if err != nil {
+		return err
+	}
 	if acct.AllowInsecureAuth {
-		opts.Log.Warn("account.allow_insecure_auth is on: credentials may cross the network without verified TLS; lab use only")
+		g.opts.Log.Warn("account.allow_insecure_auth is on: credentials may cross the network without verified TLS; lab use only")
 	}
 	from, _ := mail.ParseAddress(cfg.Account.From) // checked by Validate
 	pw, _ := cfg.Account.PasswordValue()           // read by Account above
 	token, _ := cfg.Account.TokenValue()
-	return &Gateway{cfg: cfg, acct: acct, from: from, opts: opts,
-		fingerprint: accountFingerprint(cfg.Account, cfg.Auth, pw, token)}, nil
+	g.cur.Store(&settings{cfg: cfg, acct: acct, from: from, fingerprint: accountFingerprint(cfg.Account, cfg.Auth, pw, token)})
+	return nil
 }
+
+// Health limits: how long each loop may go without a sign of life before the gateway counts as hung. The
+// delivery loop may wait minutes on a slow server within its own timeouts (DATA end: 10 minutes).
+const (
+	panelSilence    = 30 * time.Second
+	deliverySilence = 15 * time.Minute
+)
+
+// Healthy reports whether the running loops have shown life recently: the hardware watchdog is fed only while
+// it is true, so that a hung gateway is restarted by the board.
+func (g *Gateway) Healthy() bool {
+	now := g.opts.Now().UnixNano()
+	ok := func(beat *atomic.Int64, limit time.Duration) bool {
+		t := beat.Load()
+		return t == 0 || now-t < int64(limit)
+	}
+	return ok(&g.beatPanel, panelSilence) && ok(&g.beatDelivery, deliverySilence)
+}
+
+func (g *Gateway) beat(b *atomic.Int64) { b.Store(g.opts.Now().UnixNano()) }
+
+// s returns the settings in force.
+func (g *Gateway) s() *settings { return g.cur.Load() }
+
+// Config returns the configuration in force. It must not be modified.
+func (g *Gateway) Config() *config.Config { return g.s().cfg }
 
 // Account turns the account settings into a submit.Account: it reads the password file and the CA file.
 // rootCAs, when not nil, replaces the CA file.
@@ -143,7 +189,7 @@ func (g *Gateway) submitOptions() submit.Options {
 
 // Check runs the account self-test (DNS, TCP, TLS, EHLO, AUTH) and sends nothing.
 func (g *Gateway) Check(ctx context.Context) (*submit.Report, error) {
-	return submit.Check(ctx, g.acct, g.submitOptions())
+	return submit.Check(ctx, g.s().acct, g.submitOptions())
 }
 
 // queue opens the spool on first use.
@@ -151,9 +197,9 @@ func (g *Gateway) queue() (*spool.Spool, error) {
 	g.spoolMu.Lock()
 	defer g.spoolMu.Unlock()
 	if g.spool == nil {
-		sp, err := spool.Open(g.cfg.Spool.Dir, spool.Limits{
-			MaxBytes: int64(g.cfg.Spool.MaxMB) << 20,
-			MinFree:  int64(g.cfg.Spool.MinFreeMB) << 20,
+		sp, err := spool.Open(g.s().cfg.Spool.Dir, spool.Limits{
+			MaxBytes: int64(g.s().cfg.Spool.MaxMB) << 20,
+			MinFree:  int64(g.s().cfg.Spool.MinFreeMB) << 20,
 		})
 		if err != nil {
 			return nil, err
@@ -168,13 +214,13 @@ func (g *Gateway) Spool() (*spool.Spool, error) { return g.queue() }
 
 // policy is the retry schedule of the configuration.
 func (g *Gateway) policy() spool.Policy {
-	return spool.Policy{First: g.cfg.Spool.RetryFirst.Duration, Max: g.cfg.Spool.RetryMax.Duration,
-		Lifetime: g.cfg.Spool.Lifetime.Duration}
+	return spool.Policy{First: g.s().cfg.Spool.RetryFirst.Duration, Max: g.s().cfg.Spool.RetryMax.Duration,
+		Lifetime: g.s().cfg.Spool.Lifetime.Duration}
 }
 
 func (g *Gateway) pull(ctx context.Context, dir string, report func(panel.Event)) ([]device.File, error) {
 	report(panel.Event{Stage: panel.StageReceiving})
-	files, err := Pull(ctx, g.cfg.Device, device.DirSink(dir), func(p device.Progress) {
+	files, err := Pull(ctx, g.s().cfg.Device, device.DirSink(dir), func(p device.Progress) {
 		report(panel.Event{Stage: panel.StageReceiving, Page: p.Index + 1, Done: p.Bytes, Total: p.Total})
 	})
 	if err != nil {
@@ -228,9 +274,9 @@ var ErrNothingScanned = errors.New("appliance: the machine sent no document")
 
 // domain is the part of the sender's address after "@", for Message-IDs.
 func (g *Gateway) domain() string {
-	for i := len(g.from.Address) - 1; i >= 0; i-- {
-		if g.from.Address[i] == '@' {
-			return g.from.Address[i+1:]
+	for i := len(g.s().from.Address) - 1; i >= 0; i-- {
+		if g.s().from.Address[i] == '@' {
+			return g.s().from.Address[i+1:]
 		}
 	}
 	return "localhost"

@@ -94,7 +94,7 @@ func (g *Gateway) commit(sp *spool.Spool, st *spool.Staging, names []string, des
 	job, err := st.Commit(spool.Job{
 		Files:     names,
 		DestName:  destName,
-		From:      g.from.String(),
+		From:      g.s().from.String(),
 		To:        to,
 		Subject:   subject,
 		MessageID: submit.NewMessageID(now, g.domain()),
@@ -126,7 +126,7 @@ func (g *Gateway) prepare(sp *spool.Spool, job *spool.Job) error {
 	}
 	job.Pages = pages
 	if job.Subject == "" {
-		if job.Subject, err = config.Expand(g.cfg.Mail.Subject, g.values(job)); err != nil {
+		if job.Subject, err = config.Expand(g.s().cfg.Mail.Subject, g.values(job)); err != nil {
 			return fmt.Errorf("config: mail.subject: %w", err)
 		}
 	}
@@ -157,7 +157,7 @@ func (g *Gateway) values(job *spool.Job) map[string]string {
 		dest = job.To[0]
 	}
 	return map[string]string{
-		"device": g.cfg.Device.Name,
+		"device": g.s().cfg.Device.Name,
 		"date":   created.Format("2006-01-02"),
 		"time":   created.Format("15:04"),
 		"dest":   dest,
@@ -167,7 +167,7 @@ func (g *Gateway) values(job *spool.Job) map[string]string {
 
 // compose writes the mail of a job (or of one part of it, note says which) to path, atomically.
 func (g *Gateway) compose(path string, job *spool.Job, subject, messageID, pdfPath, note string) error {
-	body, err := config.Expand(g.cfg.Mail.Body, g.values(job))
+	body, err := config.Expand(g.s().cfg.Mail.Body, g.values(job))
 	if err != nil {
 		return fmt.Errorf("config: mail.body: %w", err)
 	}
@@ -176,7 +176,7 @@ func (g *Gateway) compose(path string, job *spool.Job, subject, messageID, pdfPa
 	}
 	from, err := mail.ParseAddress(job.From)
 	if err != nil {
-		from = g.from
+		from = g.s().from
 	}
 	to := make([]*mail.Address, len(job.To))
 	for i, a := range job.To {

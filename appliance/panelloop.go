@@ -22,6 +22,12 @@ type PanelOptions struct {
 	Once bool
 	// OnResult, if set, is called with the outcome of each job.
 	OnResult func(Outcome)
+	// ConfigPath is where settings changed on the panel are saved; empty applies them until the next start.
+	ConfigPath string
+	// Blink makes the marker of a held or failed job blink (real displays and the interactive sim).
+	Blink bool
+	// Version and Serial are shown under About.
+	Version, Serial string
 }
 
 // ErrScriptEnded is returned with Once when the scripted keys ran out without starting a job.
@@ -31,14 +37,17 @@ var ErrScriptEnded = errors.New("appliance: the scripted keys ended without send
 var ErrQuit = errors.New("appliance: quit")
 
 // RunPanel runs the front panel on board b until ctx ends, the user quits, or (with Once) the first job ends.
-// Jobs are pulled and queued here and delivered by d, whose loop must be running.
+// Jobs are pulled and queued here and delivered by d, whose loop must be running. Slow work the panel asks for
+// (saving settings, testing the account, queue actions) runs in the background and comes back as events, so
+// the key loop never waits on the network or the disk.
 func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o PanelOptions) error {
-	p, err := panel.New(b.Display, panel.Config{Book: Destinations(g.cfg), DeviceName: g.cfg.Device.Name}, g.opts.Now)
+	p, err := panel.New(b.Display, g.panelConfig(o), g.opts.Now)
 	if err != nil {
 		return err
 	}
 	b.SetLEDs(p.LEDs())
 	events := make(chan panel.Event, 16)
+	answers := make(chan panel.Event, 8)
 	ends := make(chan Outcome, 1)
 	var stop context.CancelFunc // cancels the running job; nil when idle
 	defer func() {
@@ -51,6 +60,11 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o 
 	defer ticker.Stop()
 	script := o.Script
 	scripted := len(script) > 0
+	p.Event(g.queueEvent(d))
+	p.Event(g.machineNotice())
+	ticks := 0
+	g.beat(&g.beatPanel)
+	defer g.beatPanel.Store(0)
 
 	press := func(k panel.Key) {
 		req := p.Key(k)
@@ -66,15 +80,19 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o 
 			if stop != nil {
 				stop()
 			}
+		case panel.RequestNone:
+		default:
+			go func() { answers <- g.answer(ctx, d, req, o.ConfigPath) }()
 		}
 	}
 
 	var next <-chan time.Time // armed while a scripted key waits to be pressed
 	for {
-		if scripted && len(script) == 0 && stop == nil && o.Once {
+		idle := stop == nil && !p.Waiting()
+		if scripted && len(script) == 0 && idle && o.Once {
 			return ErrScriptEnded
 		}
-		if next == nil && len(script) > 0 && stop == nil {
+		if next == nil && len(script) > 0 && idle {
 			next = time.After(o.KeyDelay)
 		}
 		select {
@@ -92,11 +110,15 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o 
 			press(k)
 		case ev := <-events:
 			p.Event(ev)
+		case ev := <-answers:
+			p.Event(ev)
+			p.Event(g.queueEvent(d))
 		case end := <-ends:
 			stop() // release the job's context
 			stop = nil
 			drain(events, p)
 			p.Event(panel.Event{Result: panelResult(end)})
+			p.Event(g.queueEvent(d))
 			b.SetLEDs(p.LEDs())
 			if o.OnResult != nil {
 				o.OnResult(end)
@@ -105,11 +127,20 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o 
 				return end.Err
 			}
 		case <-ticker.C:
+			g.beat(&g.beatPanel)
 			p.Tick()
+			if ticks++; ticks%queueRefresh == 0 {
+				p.Event(g.queueEvent(d))
+				p.Event(g.machineNotice())
+			}
 		}
 		b.SetLEDs(p.LEDs())
 	}
 }
+
+// queueRefresh is how many ticks pass between two looks at the queue (jobs queued by gateway send, retries
+// made by the delivery loop).
+const queueRefresh = 20
 
 // drain hands the panel the progress events still buffered when a job ends.
 func drain(events chan panel.Event, p *panel.Panel) {
@@ -148,7 +179,8 @@ func (g *Gateway) runJob(ctx context.Context, d *Deliverer, dest panel.Destinati
 	for {
 		select {
 		case <-ctx.Done():
-			// Stop while the mail waits or goes out: the scan stays queued and is sent all the same.
+			// Stop, confirmed, once the scan is queued: it is held, not sent (unless it has gone already).
+			d.Stop(job.ID)
 			return Outcome{Job: job, Err: ctx.Err()}
 		case m := <-watch:
 			switch m := m.(type) {

@@ -3,11 +3,13 @@ package appliance
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net"
 
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/document"
 	"github.com/scangate/gateway/smtpauth"
+	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
 )
 
@@ -54,12 +56,18 @@ func Explain(err error) (short, long string) {
 		return "Mail refused", "The mail server refused the mail at " + se.Op + ": " + se.Reply.String() + "."
 	case isSubmit:
 		return "Mail error", "Sending failed: " + cause(err) + "."
+	case errors.Is(err, fs.ErrNotExist) && !isSubmit, errors.Is(err, device.ErrUnplugged):
+		return "No machine", "The machine's port is missing: " + cause(err) + ". Check the cable or the USB adapter; the next Send tries again."
+	case errors.Is(err, device.ErrPortBusy):
+		return "Port busy", "Another program uses the machine's port: " + cause(err) + "."
 	case errors.Is(err, device.ErrTimeout):
 		return "No scan waiting", "The machine did not answer. Check the cable, and that a scan is waiting on the machine."
 	case errors.Is(err, device.ErrCancelled):
 		return "Machine stopped", "The machine cancelled the transfer."
 	case errors.Is(err, device.ErrDamaged), errors.Is(err, device.ErrProtocol):
 		return "Line errors", "The transfer from the machine failed: " + cause(err) + ". Check the cable and the serial settings."
+	case errors.Is(err, spool.ErrFull):
+		return "Queue full", "The queue has no room for another scan: " + cause(err) + "."
 	case errors.Is(err, ErrNothingScanned):
 		return "No scan waiting", "The machine had no document to send."
 	case errors.As(err, &ie):

@@ -24,6 +24,7 @@ type Config struct {
 	Device      Device        `toml:"device"`
 	Mail        Mail          `toml:"mail"`
 	Board       Board         `toml:"board"`
+	Panel       Panel         `toml:"panel"`
 	Spool       Spool         `toml:"spool"`
 	AddressBook []Destination `toml:"addressbook"`
 }
@@ -137,6 +138,15 @@ var (
 	LEDNames      = []string{"ready", "sending", "error"}
 )
 
+// Panel tunes the front panel.
+type Panel struct {
+	// PIN guards the settings on the panel: 4 to 8 digits. Change the default.
+	PIN string `toml:"pin"`
+}
+
+// DefaultPIN is the admin PIN until someone changes it.
+const DefaultPIN = "0000"
+
 // Spool says where jobs are kept, how much room they may take, and how failed deliveries are retried.
 type Spool struct {
 	Dir string `toml:"dir"`
@@ -192,6 +202,7 @@ func Default() *Config {
 			Subject: "Scan from {device} {date} {time} ({pages} pages)",
 			Body:    "The attached PDF holds {pages} scanned pages from {device}, sent to {dest} on {date} at {time}.\n",
 		},
+		Panel: Panel{PIN: DefaultPIN},
 		Board: Board{Profile: "none", Watchdog: "/dev/watchdog"},
 		Spool: Spool{
 			Dir:        "/var/spool/scangate",
@@ -253,7 +264,7 @@ func (c *Config) Validate(account bool) error {
 		if (a.ClientCert == "") != (a.ClientKey == "") {
 			bad("account.client_cert", "client_cert and client_key go together")
 		}
-		if a.PinSHA256 != "" && !validPin(a.PinSHA256) {
+		if a.PinSHA256 != "" && !validFingerprint(a.PinSHA256) {
 			bad("account.pin_sha256", "%q is not a SHA-256 fingerprint (64 hex digits, colons allowed)", a.PinSHA256)
 		}
 		if a.Password != "" && a.PasswordFile != "" {
@@ -264,6 +275,9 @@ func (c *Config) Validate(account bool) error {
 		} else if _, err := mail.ParseAddress(a.From); err != nil {
 			bad("account.from", "%q is not an e-mail address", a.From)
 		}
+	}
+	if !validPIN(c.Panel.PIN) {
+		bad("panel.pin", "must be 4 to 8 digits")
 	}
 	sp := c.Spool
 	if sp.Dir == "" {
@@ -400,7 +414,19 @@ func validUSB(s string) bool {
 	return true
 }
 
-func validPin(s string) bool {
+func validPIN(s string) bool {
+	if len(s) < 4 || len(s) > 8 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func validFingerprint(s string) bool {
 	h := strings.NewReplacer(":", "", " ", "").Replace(s)
 	if len(h) != 64 {
 		return false

@@ -42,7 +42,7 @@ var errNotBuilt = errors.New("not built yet")
 
 func commands() []*command {
 	return []*command{
-		{name: "run", args: "[-config FILE] [--board none|sim] [--spool DIR]", summary: "run the appliance: board, panel, machine, spool, mail",
+		{name: "run", args: "[-config FILE] [--board rpi|beaglebone|sim|none] [--spool DIR]", summary: "run the appliance: board, panel, machine, spool, mail",
 			run: cmdRun, flags: func(fs *flag.FlagSet) { runFlags(fs, &runOpts{}) }},
 		{name: "demo", args: "[--once] [--keys LIST] [--maildir DIR]", summary: "the whole appliance simulated on this machine",
 			run: cmdDemo, flags: demoFlags},
@@ -171,11 +171,12 @@ func logger(e env, verbose bool) *slog.Logger {
 // ---- demo
 
 type demoOpts struct {
-	once    bool
-	keys    string
-	maildir string
-	dir     string
-	verbose bool
+	once     bool
+	keys     string
+	keyDelay time.Duration
+	maildir  string
+	dir      string
+	verbose  bool
 }
 
 func demoFlags(fs *flag.FlagSet) { demoFlagsInto(fs, &demoOpts{}) }
@@ -183,6 +184,7 @@ func demoFlags(fs *flag.FlagSet) { demoFlagsInto(fs, &demoOpts{}) }
 func demoFlagsInto(fs *flag.FlagSet, o *demoOpts) {
 	fs.BoolVar(&o.once, "once", false, "exit after the first delivery (exit status 1 if it fails)")
 	fs.StringVar(&o.keys, "keys", "", "press these keys in order instead of reading the keyboard, e.g. \"down,send\"\n(up, down, left, right, ok, back, send, stop)")
+	fs.DurationVar(&o.keyDelay, "key-delay", appliance.DemoKeyDelay, "pause before each scripted key")
 	fs.StringVar(&o.maildir, "maildir", "", "Maildir of the embedded mail server (default: DIR/maildir)")
 	fs.StringVar(&o.dir, "dir", "", "directory for the demo's Maildir and spool (default: a new temporary directory)")
 	fs.BoolVar(&o.verbose, "v", false, "log every step on stderr")
@@ -215,7 +217,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	}
 	return appliance.Demo(ctx, appliance.DemoOptions{
 		Dir: o.dir, Maildir: o.maildir, Keys: keys, Once: o.once, Interactive: interactive,
-		In: e.stdin, Out: e.stdout, Log: log, Version: version,
+		In: e.stdin, Out: e.stdout, Log: log, Version: version, KeyDelay: o.keyDelay,
 	})
 }
 

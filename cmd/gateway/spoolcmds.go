@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/scangate/gateway/board"
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/spool"
+	"github.com/scangate/gateway/submit"
 )
 
 // spoolOpts are the flags of the commands that only read or change the spool.
@@ -140,7 +142,7 @@ type runOpts struct {
 func runFlags(fs *flag.FlagSet, o *runOpts) {
 	spoolFlags(fs, &o.spoolOpts)
 	o.acct.register(fs)
-	fs.StringVar(&o.board, "board", "", "board profile: none (delivery only), sim (terminal panel) (board.profile)")
+	fs.StringVar(&o.board, "board", "", "board profile: rpi, beaglebone, sim (terminal panel), none (delivery only) (board.profile)")
 	fs.BoolVar(&o.verbose, "v", false, "log every step")
 }
 
@@ -169,18 +171,52 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	}
 	var b *board.Board
 	if cfg.Board.Profile != "none" {
-		b, err = board.Open(cfg.Board.Profile, board.Options{In: e.stdin, Out: e.stdout, Interactive: isTerminal(e.stdin)})
+		bc := cfg.Board
+		b, err = board.Open(bc.Profile, board.Options{Cols: bc.Cols, Rows: bc.Rows, I2CBus: bc.I2CBus, LCDAddress: bc.LCDAddress,
+			KeyPins: bc.KeyPins, LEDPins: bc.LEDPins, Watchdog: bc.Watchdog, Log: log,
+			In: e.stdin, Out: e.stdout, Interactive: isTerminal(e.stdin)})
 		if err != nil {
 			return err
 		}
 		defer b.Close()
+		wctx, stopWatchdog := context.WithCancel(ctx)
+		defer stopWatchdog() // before b.Close: the watchdog is closed with its magic byte, not left to bite
+		go b.KeepAlive(wctx, g.Healthy)
+		// A board without a real-time clock starts in 1970: no TLS (and no honest time on the panel) until
+		// the network time is in.
+		show := func(text string) {
+			b.Display.Clear()
+			b.Display.WriteString(text)
+		}
+		if err := board.WaitForClock(ctx, submit.EarliestPlausibleTime, time.Now, clockPoll, show); err != nil {
+			return err
+		}
 	}
 	log.Info("gateway running", "spool", cfg.Spool.Dir, "board", cfg.Board.Profile, "server", cfg.Account.Server)
-	err = g.Run(ctx, b, appliance.PanelOptions{})
+	err = g.Run(ctx, b, appliance.PanelOptions{ConfigPath: o.config, Blink: true, Version: version, Serial: machineSerial()})
 	if errors.Is(err, appliance.ErrQuit) || ctx.Err() != nil && err == nil {
 		return nil
 	}
 	return err
+}
+
+// clockPoll is how often run looks at the clock while it waits for it to be set.
+const clockPoll = 5 * time.Second
+
+// machineSerial is the board's serial number (a Raspberry Pi's, from /proc/cpuinfo) or the machine id, for
+// the panel's About screen; "unknown" when neither can be read.
+func machineSerial() string {
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "Serial" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	if b, err := os.ReadFile("/etc/machine-id"); err == nil && len(b) >= 12 {
+		return string(b[:12])
+	}
+	return "unknown"
 }
 
 // ---- queue

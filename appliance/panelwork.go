@@ -1,0 +1,231 @@
+package appliance
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/scangate/gateway/config"
+	"github.com/scangate/gateway/device"
+	"github.com/scangate/gateway/panel"
+	"github.com/scangate/gateway/spool"
+)
+
+// journalOnPanel is how many journal entries the panel shows.
+const journalOnPanel = 20
+
+// panelConfig is what the panel starts with: the settings in force, the address book, the PIN.
+func (g *Gateway) panelConfig(o PanelOptions) panel.Config {
+	cfg := g.s().cfg
+	st := panelSettings(cfg)
+	return panel.Config{Book: st.Book, DeviceName: cfg.Device.Name, Account: st.Account, Device: st.Device, PIN: st.PIN,
+		Version: o.Version, Serial: o.Serial, Blink: o.Blink}
+}
+
+// panelSettings maps the configuration to what the panel edits.
+func panelSettings(cfg *config.Config) panel.Settings {
+	host, portText, _ := net.SplitHostPort(cfg.Account.Server)
+	port, _ := strconv.Atoi(portText)
+	pw, _ := cfg.Account.PasswordValue()
+	return panel.Settings{
+		Account: panel.Account{Server: host, Port: port, Security: cfg.Account.Security, User: cfg.Account.User,
+			Password: pw.Reveal(), From: cfg.Account.From},
+		Book:   Destinations(cfg),
+		Device: panel.Device{Port: cfg.Device.Port, Baud: cfg.Device.Baud, Protocol: cfg.Device.Protocol, Flow: cfg.Device.Flow},
+		PIN:    cfg.Panel.PIN,
+	}
+}
+
+// withSettings returns a copy of cfg changed to the panel's settings. A password left as it was keeps its
+// source (password_file stays a file); a new one is written into the settings file.
+func withSettings(cfg *config.Config, st panel.Settings) *config.Config {
+	c := *cfg
+	c.Account.Server = net.JoinHostPort(st.Account.Server, strconv.Itoa(st.Account.Port))
+	c.Account.Security = st.Account.Security
+	c.Account.User = st.Account.User
+	c.Account.From = st.Account.From
+	if old, _ := cfg.Account.PasswordValue(); old.Reveal() != st.Account.Password {
+		c.Account.Password, c.Account.PasswordFile = config.Secret(st.Account.Password), ""
+	}
+	c.AddressBook = nil
+	for _, d := range st.Book {
+		c.AddressBook = append(c.AddressBook, config.Destination{Name: d.Name, Address: d.Address})
+	}
+	c.Device.Port, c.Device.Baud, c.Device.Protocol, c.Device.Flow = st.Device.Port, st.Device.Baud, st.Device.Protocol, st.Device.Flow
+	c.Panel.PIN = st.PIN
+	return &c
+}
+
+// answer does the slow work of a panel request and puts the outcome in an event.
+func (g *Gateway) answer(ctx context.Context, d *Deliverer, req panel.Request, configPath string) panel.Event {
+	a := &panel.Answer{To: req.Kind}
+	switch req.Kind {
+	case panel.RequestSaveSettings:
+		a.OK, a.Short, a.Detail = g.saveSettings(*req.Settings, configPath)
+	case panel.RequestTestAccount:
+		rep, err := g.Check(ctx)
+		a.OK, a.Detail = err == nil, Verdict(rep, err, g.opts.Now())
+		if a.Short = "Account OK"; err != nil {
+			a.Short, _ = Explain(err)
+		}
+	case panel.RequestRetryJob, panel.RequestDeleteJob:
+		a.OK, a.Short, a.Detail = g.queueAction(d, req)
+	case panel.RequestJournal:
+		a.OK, a.Journal, a.Detail = g.journal()
+	case panel.RequestNetwork:
+		a.Lines = addresses()
+		a.OK = len(a.Lines) > 0
+		if !a.OK {
+			a.Short, a.Detail = "No network", "No network interface has an address."
+		}
+	}
+	return panel.Event{Answer: a}
+}
+
+// saveSettings checks the panel's settings, saves them atomically and puts them in force.
+func (g *Gateway) saveSettings(st panel.Settings, path string) (ok bool, short, detail string) {
+	cfg := withSettings(g.s().cfg, st)
+	if err := cfg.Validate(true); err != nil {
+		return false, "Not saved", err.Error()
+	}
+	if path != "" {
+		if err := cfg.Save(path); err != nil {
+			return false, "Not saved", err.Error()
+		}
+	}
+	if err := g.Apply(cfg); err != nil {
+		return false, "Not applied", err.Error()
+	}
+	g.opts.Log.Info("settings changed on the panel", "saved", path != "")
+	if path == "" {
+		return true, "Applied", "The settings are in force until the gateway restarts (it was started without a settings file)."
+	}
+	return true, "Saved", "The settings are saved and in force."
+}
+
+func (g *Gateway) queueAction(d *Deliverer, req panel.Request) (bool, string, string) {
+	sp, err := g.queue()
+	if err != nil {
+		return false, "Queue error", err.Error()
+	}
+	if req.Kind == panel.RequestDeleteJob {
+		if err := sp.Delete(req.Job); err != nil {
+			return false, "Not deleted", err.Error()
+		}
+		return true, "Deleted", "The job is deleted."
+	}
+	if _, err := sp.Retry(req.Job); err != nil {
+		return false, "Not retried", err.Error()
+	}
+	d.Kick()
+	return true, "Queued again", "The job is queued again and goes out shortly."
+}
+
+func (g *Gateway) journal() (bool, []panel.JournalEntry, string) {
+	sp, err := g.queue()
+	if err != nil {
+		return false, nil, err.Error()
+	}
+	entries, _, err := sp.ReadJournal()
+	if err != nil {
+		return false, nil, err.Error()
+	}
+	var out []panel.JournalEntry
+	for i := len(entries) - 1; i >= 0 && len(out) < journalOnPanel; i-- {
+		e := entries[i]
+		dest := e.DestName
+		if dest == "" && len(e.To) > 0 {
+			dest = e.To[0]
+		}
+		result := e.Result
+		if e.Outcome == "sent" && e.Pages > 0 {
+			result = fmt.Sprintf("Sent %d pages", e.Pages)
+		}
+		out = append(out, panel.JournalEntry{Time: e.Time, Dest: dest, Result: result, Detail: e.Detail})
+	}
+	return true, out, ""
+}
+
+// queueEvent tells the panel what waits in the spool.
+func (g *Gateway) queueEvent(d *Deliverer) panel.Event {
+	q := &panel.Queue{}
+	jobs, broken, err := d.sp.List()
+	if err != nil {
+		return panel.Event{Notice: &panel.Notice{Text: "Queue error", Problem: true}}
+	}
+	for _, j := range jobs {
+		if j.State == spool.Sent {
+			continue
+		}
+		dest := j.DestName
+		if dest == "" && len(j.To) > 0 {
+			dest = j.To[0]
+		}
+		qj := panel.QueueJob{ID: j.ID, Dest: dest, Pages: j.Pages, Status: j.LastResult, Detail: j.LastDetail}
+		switch j.State {
+		case spool.Queued:
+			qj.Status = "Waiting"
+		case spool.Sending:
+			qj.Status = "Sending"
+		case spool.Deferred:
+			qj.Status = "Retry at " + j.NextAttempt.In(time.Local).Format("15:04")
+		case spool.Held, spool.Failed:
+			qj.Problem = true
+		}
+		q.Jobs = append(q.Jobs, qj)
+	}
+	for _, b := range broken {
+		q.Jobs = append(q.Jobs, panel.QueueJob{ID: b.ID, Status: "Unreadable", Detail: b.Err.Error(), Problem: true})
+	}
+	return panel.Event{Queue: q}
+}
+
+// machineNotice tells the ready screen when the machine's port is missing (an unplugged USB adapter, a
+// missing device node), and clears the notice when it is back. A network serial server is not probed.
+func (g *Gateway) machineNotice() panel.Event {
+	d := g.s().cfg.Device
+	missing := false
+	switch {
+	case d.TCP != "":
+	case d.USB != "":
+		id, err := device.ParseUSBID(d.USB)
+		missing = err != nil
+		if err == nil {
+			_, err = device.FindUSB(id.VID, id.PID, id.Serial)
+			missing = err != nil
+		}
+	default:
+		_, err := os.Stat(d.Port)
+		missing = err != nil
+	}
+	if missing {
+		return panel.Event{Notice: &panel.Notice{Text: "No machine", Problem: true}}
+	}
+	return panel.Event{Notice: &panel.Notice{}}
+}
+
+// addresses lists the machine's network addresses as "eth0 192.168.1.20", loopback left out.
+func addresses() []string {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	var lines []string
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok {
+				lines = append(lines, ifc.Name+" "+ipn.IP.String())
+			}
+		}
+	}
+	slices.Sort(lines)
+	return lines
+}
