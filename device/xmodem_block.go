@@ -45,34 +45,3 @@ func encodeXBlock(seq byte, payload []byte, crc bool) []byte {
 
 // errBlockSum reports a checksum block whose sum does not match.
 var errBlockSum = errors.New("checksum mismatch")
-
-// decodeXBlock checks a whole frame and returns its block number and
-// payload, which aliases frame.
-func decodeXBlock(frame []byte, crc bool) (seq byte, payload []byte, err error) {
-	if crc {
-		return decodeBlock(frame)
-	}
-	if len(frame) < checksumOverhead {
-		return 0, nil, errBlockLength
-	}
-	var want int
-	switch frame[0] {
-	case soh:
-		want = shortBlock
-	case stx:
-		want = longBlock
-	default:
-		return 0, nil, errBlockStart
-	}
-	if len(frame) != want+checksumOverhead {
-		return 0, nil, errBlockLength
-	}
-	if frame[1] != ^frame[2] {
-		return 0, nil, errBlockNumber
-	}
-	payload = frame[3 : 3+want]
-	if checksum8(payload) != frame[3+want] {
-		return 0, nil, errBlockSum
-	}
-	return frame[1], payload, nil
-}

@@ -3,7 +3,6 @@ package device
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -89,42 +88,7 @@ func (rx *xmodemRx) ask() error {
 
 // next reads what comes at a block boundary, waiting at most wait for it.
 func (rx *xmodemRx) next(wait time.Duration) (frame, error) {
-	l := rx.l
-	b, err := l.readByte(wait)
-	if errors.Is(err, errQuiet) {
-		return frame{kind: frameQuiet}, nil
-	}
-	if err != nil {
-		return frame{}, err
-	}
-	switch b {
-	case soh, stx:
-		n := shortBlock
-		if b == stx {
-			n = longBlock
-		}
-		buf := rx.frame[:frameLen(n, rx.crc)]
-		buf[0] = b
-		err := l.readFull(buf[1:], rx.w.gap)
-		if errors.Is(err, errQuiet) {
-			return frame{kind: frameBad, err: errors.New("block cut short")}, nil
-		}
-		if err != nil {
-			return frame{}, err
-		}
-		seq, payload, err := decodeXBlock(buf, rx.crc)
-		if err != nil {
-			return frame{kind: frameBad, err: err}, nil
-		}
-		return frame{kind: frameBlock, seq: seq, payload: payload}, nil
-	case eot:
-		return frame{kind: frameEOT}, nil
-	case can:
-		if cancelled, err := l.cancelled(rx.w.gap); cancelled || err != nil {
-			return frame{kind: frameCancel}, err
-		}
-	}
-	return frame{kind: frameBad, err: fmt.Errorf("unexpected byte %#02x", b)}, nil
+	return readFrame(rx.l, rx.frame[:], rx.crc, wait, rx.w.gap)
 }
 
 // file receives the file into sink under name.

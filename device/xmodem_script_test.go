@@ -120,17 +120,17 @@ func TestXBlockRoundTrip(t *testing.T) {
 			if len(frame) != frameLen(size, crc) {
 				t.Fatalf("crc %v: frame length %d", crc, len(frame))
 			}
-			seq, got, err := decodeXBlock(frame, crc)
+			seq, got, err := decodeBlock(frame, crc)
 			if err != nil || seq != 9 || !bytes.Equal(got, payload) {
 				t.Fatalf("crc %v: decode(encode) = %d, %d bytes, %v", crc, seq, len(got), err)
 			}
 			frame[10] ^= 1
-			if _, _, err := decodeXBlock(frame, crc); err == nil {
+			if _, _, err := decodeBlock(frame, crc); err == nil {
 				t.Fatalf("crc %v: damaged block accepted", crc)
 			}
 		}
 	}
-	if _, _, err := decodeXBlock(encodeXBlock(1, make([]byte, shortBlock), true), false); !errors.Is(err, errBlockLength) {
+	if _, _, err := decodeBlock(encodeXBlock(1, make([]byte, shortBlock), true), false); !errors.Is(err, errBlockLength) {
 		t.Errorf("CRC block read as checksum block: %v", err)
 	}
 }
@@ -140,7 +140,7 @@ func FuzzXmodemBlock(f *testing.F) {
 	f.Add(encodeXBlock(2, bytes.Repeat([]byte{cpmEOF}, longBlock), true), true)
 	f.Add([]byte{stx, 1, 0xfe, 0}, false)
 	f.Fuzz(func(t *testing.T, frame []byte, crc bool) {
-		seq, payload, err := decodeXBlock(frame, crc)
+		seq, payload, err := decodeBlock(frame, crc)
 		if err != nil {
 			return
 		}

@@ -76,10 +76,10 @@ var (
 	errBlockCRC    = errors.New("CRC mismatch")
 )
 
-// decodeBlock checks a whole frame (start byte to CRC) and returns its block
-// number and payload, which aliases frame.
-func decodeBlock(frame []byte) (seq byte, payload []byte, err error) {
-	if len(frame) < blockOverhead {
+// decodeBlock checks a whole frame (start byte to CRC, or to the checksum when crc is false, as XMODEM's
+// oldest senders send it) and returns its block number and payload, which aliases frame.
+func decodeBlock(frame []byte, crc bool) (seq byte, payload []byte, err error) {
+	if len(frame) < 3 {
 		return 0, nil, errBlockLength
 	}
 	var want int
@@ -91,18 +91,63 @@ func decodeBlock(frame []byte) (seq byte, payload []byte, err error) {
 	default:
 		return 0, nil, errBlockStart
 	}
-	if len(frame) != want+blockOverhead {
+	if len(frame) != frameLen(want, crc) {
 		return 0, nil, errBlockLength
 	}
 	if frame[1] != ^frame[2] {
 		return 0, nil, errBlockNumber
 	}
 	payload = frame[3 : 3+want]
-	crc := uint16(frame[3+want])<<8 | uint16(frame[4+want])
-	if crc16(payload) != crc {
+	if !crc {
+		if checksum8(payload) != frame[3+want] {
+			return 0, nil, errBlockSum
+		}
+		return frame[1], payload, nil
+	}
+	if crc16(payload) != uint16(frame[3+want])<<8|uint16(frame[4+want]) {
 		return 0, nil, errBlockCRC
 	}
 	return frame[1], payload, nil
+}
+
+// readFrame reads what comes at a block boundary of YMODEM or XMODEM, waiting at most wait for its first
+// byte and gap between the others; buf has room for the longest frame.
+func readFrame(l *link, buf []byte, crc bool, wait, gap time.Duration) (frame, error) {
+	b, err := l.readByte(wait)
+	if errors.Is(err, errQuiet) {
+		return frame{kind: frameQuiet}, nil
+	}
+	if err != nil {
+		return frame{}, err
+	}
+	switch b {
+	case soh, stx:
+		n := shortBlock
+		if b == stx {
+			n = longBlock
+		}
+		buf = buf[:frameLen(n, crc)]
+		buf[0] = b
+		err := l.readFull(buf[1:], gap)
+		if errors.Is(err, errQuiet) {
+			return frame{kind: frameBad, err: errors.New("block cut short")}, nil
+		}
+		if err != nil {
+			return frame{}, err
+		}
+		seq, payload, err := decodeBlock(buf, crc)
+		if err != nil {
+			return frame{kind: frameBad, err: err}, nil
+		}
+		return frame{kind: frameBlock, seq: seq, payload: payload}, nil
+	case eot:
+		return frame{kind: frameEOT}, nil
+	case can:
+		if cancelled, err := l.cancelled(gap); cancelled || err != nil {
+			return frame{kind: frameCancel}, err
+		}
+	}
+	return frame{kind: frameBad, err: fmt.Errorf("unexpected byte %#02x", b)}, nil
 }
 
 // header is the content of a YMODEM block 0: the file's name followed by a

@@ -24,7 +24,7 @@ func TestBlockRoundTrip(t *testing.T) {
 		if len(frame) != size+blockOverhead {
 			t.Fatalf("frame length %d, want %d", len(frame), size+blockOverhead)
 		}
-		seq, got, err := decodeBlock(frame)
+		seq, got, err := decodeBlock(frame, true)
 		if err != nil || seq != 200 || !bytes.Equal(got, payload) {
 			t.Fatalf("decode(encode) = %d, %d bytes, %v", seq, len(got), err)
 		}
@@ -51,7 +51,7 @@ func TestDecodeBlockErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, _, err := decodeBlock(tt.frame); !errors.Is(err, tt.want) {
+			if _, _, err := decodeBlock(tt.frame, true); !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
 		})
@@ -133,7 +133,7 @@ func FuzzYmodemBlock(f *testing.F) {
 	f.Add(encodeBlock(255, bytes.Repeat([]byte{0x18}, longBlock)))
 	f.Add([]byte{soh, 1, 0xfe})
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		seq, payload, err := decodeBlock(frame)
+		seq, payload, err := decodeBlock(frame, true)
 		if err != nil {
 			return
 		}

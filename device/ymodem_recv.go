@@ -2,7 +2,6 @@ package device
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -92,42 +91,7 @@ type ymodemRx struct {
 
 // next reads what comes at a block boundary, waiting at most wait for it.
 func (rx *ymodemRx) next(wait time.Duration) (frame, error) {
-	l := rx.l
-	b, err := l.readByte(wait)
-	if errors.Is(err, errQuiet) {
-		return frame{kind: frameQuiet}, nil
-	}
-	if err != nil {
-		return frame{}, err
-	}
-	switch b {
-	case soh, stx:
-		n := shortBlock
-		if b == stx {
-			n = longBlock
-		}
-		buf := rx.frame[:n+blockOverhead]
-		buf[0] = b
-		err := l.readFull(buf[1:], rx.w.gap)
-		if errors.Is(err, errQuiet) {
-			return frame{kind: frameBad, err: errors.New("block cut short")}, nil
-		}
-		if err != nil {
-			return frame{}, err
-		}
-		seq, payload, err := decodeBlock(buf)
-		if err != nil {
-			return frame{kind: frameBad, err: err}, nil
-		}
-		return frame{kind: frameBlock, seq: seq, payload: payload}, nil
-	case eot:
-		return frame{kind: frameEOT}, nil
-	case can:
-		if cancelled, err := l.cancelled(rx.w.gap); cancelled || err != nil {
-			return frame{kind: frameCancel}, err
-		}
-	}
-	return frame{kind: frameBad, err: fmt.Errorf("unexpected byte %#02x", b)}, nil
+	return readFrame(rx.l, rx.frame[:], true, wait, rx.w.gap)
 }
 
 // refuse throws away the rest of a damaged frame and asks again with ask.
