@@ -32,13 +32,9 @@ type command struct {
 	name    string
 	args    string // argument synopsis
 	summary string
-	// issue names the capability a command waits for; empty when the command is built.
-	pending string
 	run     func(ctx context.Context, e env, args []string) error
 	flags   func(fs *flag.FlagSet) // registers the command's flags, for help
 }
-
-var errNotBuilt = errors.New("not built yet")
 
 func commands() []*command {
 	return []*command{
@@ -67,11 +63,6 @@ func commands() []*command {
 func lookup(name string) *command {
 	for _, c := range commands() {
 		if c.name == name {
-			if c.run == nil {
-				c.run = func(context.Context, env, []string) error {
-					return fmt.Errorf("%w (waiting for %s); see \"gateway help\"", errNotBuilt, c.pending)
-				}
-			}
 			return c
 		}
 	}
@@ -87,16 +78,12 @@ Commands:
 `)
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, c := range commands() {
-		note := ""
-		if c.pending != "" {
-			note = " (not built yet)"
-		}
-		fmt.Fprintf(tw, "  %s\t%s%s\n", c.name, c.summary, note)
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
 	tw.Flush()
 	fmt.Fprint(w, `
 Settings come from the TOML file given with -config (see README.md), and flags override them.
-Exit status: 0 success, 1 failure (the message says what to do), 2 usage error or command not built yet,
+Exit status: 0 success, 1 failure (the message says what to do), 2 usage error,
 75 temporary failure (server down or busy: the same command may succeed later).
 `)
 }
@@ -111,9 +98,6 @@ func cmdHelp(_ context.Context, e env, args []string) error {
 		return usagef("unknown command %q", args[0])
 	}
 	fmt.Fprintf(e.stdout, "Usage: gateway %s %s\n\n%s.\n", c.name, c.args, capitalize(c.summary))
-	if c.pending != "" {
-		fmt.Fprintf(e.stdout, "\nNot built yet: waiting for %s.\n", c.pending)
-	}
 	if c.flags != nil {
 		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 		c.flags(fs)

@@ -23,7 +23,7 @@ var version = "dev"
 const (
 	exitOK    = 0  // success
 	exitFail  = 1  // a failure that the message explains and that needs someone to act
-	exitUsage = 2  // bad command line, or a command not built yet
+	exitUsage = 2  // bad command line
 	exitTemp  = 75 // a temporary failure (server down, 4xx): the same command may succeed later (EX_TEMPFAIL)
 )
 
@@ -78,9 +78,6 @@ func report(stderr io.Writer, cmd string, err error) int {
 		return exitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "gateway %s: %s\nRun \"gateway help %s\" for usage.\n", cmd, ue.msg, cmd)
-		return exitUsage
-	case errors.Is(err, errNotBuilt):
-		fmt.Fprintf(stderr, "gateway %s: %v\n", cmd, err)
 		return exitUsage
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(stderr, "gateway %s: interrupted\n", cmd)

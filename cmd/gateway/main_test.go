@@ -283,18 +283,6 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// A command whose capability is not built yet says so, with the usage exit status.
-func TestNotBuiltYet(t *testing.T) {
-	for _, c := range commands() {
-		if c.pending == "" {
-			continue
-		}
-		if r := gateway(t, c.name); r.code != exitUsage || !strings.Contains(r.stderr, "not built yet") {
-			t.Errorf("%s: exit %d, %q", c.name, r.code, r.stderr)
-		}
-	}
-}
-
 func TestHelpListsEveryCommand(t *testing.T) {
 	r := gateway(t, "help")
 	for _, c := range commands() {

@@ -9,7 +9,7 @@ import (
 	"github.com/scangate/gateway/panel"
 )
 
-// The end-to-end script: Settings (PIN) → Address book → add an entry → save → back → choose that entry
+// The acceptance script: Settings (PIN) → Address book → add an entry → save → back → choose that entry
 // → Send; the mail arrives for that address, and the new entry is in the saved settings.
 func TestDemoAddressBookScript(t *testing.T) {
 	must := func(k []panel.Key, err error) []panel.Key {
