@@ -299,8 +299,12 @@ func TestSendWaits(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- daemon.Run(ctx, nil, PanelOptions{}) }()
-	for sp, _ := daemon.Spool(); !sp.DaemonRunning(); {
-		time.Sleep(10 * time.Millisecond)
+	for daemon.beatDelivery.Load() == 0 { // the delivery loop has not started yet
+		select {
+		case err := <-done:
+			t.Fatalf("the daemon stopped: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	out, err = l.g.Send(ctx, []string{l.scan}, []string{"b@example.com"}, "", true)
 	if err != nil || out.Job.State != spool.Sent {

@@ -58,12 +58,8 @@ func (s *Spool) LockDaemon() (unlock func(), err error) {
 	return lockFile(filepath.Join(s.dir, "daemon.lock"), false)
 }
 
-// DaemonRunning reports whether another process runs the delivery loop on this spool.
-func (s *Spool) DaemonRunning() bool {
-	unlock, err := s.LockDaemon()
-	if err != nil {
-		return errors.Is(err, ErrBusy)
-	}
-	unlock()
-	return false
+// lockStaging takes the staging mutex (waiting for it), which orders the making of a staging directory and
+// Recover's sweep of abandoned ones, in this process and in others.
+func (s *Spool) lockStaging() (unlock func(), err error) {
+	return lockFile(filepath.Join(s.dir, "staging.lock"), true)
 }

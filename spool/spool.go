@@ -118,6 +118,12 @@ func (s *Spool) Stage() (*Staging, error) {
 	if err := s.checkRoom(); err != nil {
 		return nil, err
 	}
+	// Under the staging mutex, so that Recover cannot take a directory between its making and its lock.
+	unlockStaging, err := s.lockStaging()
+	if err != nil {
+		return nil, err
+	}
+	defer unlockStaging()
 	d, err := os.MkdirTemp(filepath.Join(s.dir, "staging"), "in-")
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
@@ -354,6 +360,10 @@ func (s *Spool) Delete(id string) error {
 // staging directories no process works in (pulls cut short, half-deleted jobs) are removed. It returns the
 // recovered jobs.
 func (s *Spool) Recover() ([]*Job, error) {
+	unlockStaging, err := s.lockStaging()
+	if err != nil {
+		return nil, err
+	}
 	ents, _ := os.ReadDir(filepath.Join(s.dir, "staging"))
 	for _, e := range ents {
 		dir := filepath.Join(s.dir, "staging", e.Name())
@@ -362,6 +372,7 @@ func (s *Spool) Recover() ([]*Job, error) {
 			unlock()
 		}
 	}
+	unlockStaging()
 	jobs, _, err := s.List()
 	if err != nil {
 		return nil, err

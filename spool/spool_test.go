@@ -167,13 +167,15 @@ func TestRetryDeleteAndLocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.DaemonRunning() {
-		t.Error("DaemonRunning = false while the lock is held")
+	if _, err := s.LockDaemon(); !errors.Is(err, ErrBusy) {
+		t.Errorf("a second LockDaemon while the lock is held: %v, want ErrBusy", err)
 	}
 	stop()
-	if s.DaemonRunning() {
-		t.Error("DaemonRunning = true after release")
+	again, err := s.LockDaemon()
+	if err != nil {
+		t.Fatalf("LockDaemon after release: %v", err)
 	}
+	again()
 }
 
 func TestRecover(t *testing.T) {
@@ -199,6 +201,27 @@ func TestRecover(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Join(s.Dir(), "staging")); len(ents) != 1 || ents[0].Name() != filepath.Base(busy.Dir) {
 		t.Errorf("staging after Recover: %v, want only the busy %s", ents, busy.Dir)
+	}
+}
+
+// Recover runs when the delivery loop starts, often while the panel already stages a pull: it must never take
+// a directory that Stage has just made.
+func TestStageDuringRecover(t *testing.T) {
+	s := open(t)
+	for range 300 {
+		done := make(chan error, 1)
+		go func() { _, err := s.Recover(); done <- err }()
+		st, err := s.Stage()
+		if err != nil {
+			t.Fatalf("Stage while Recover runs: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(st.Dir, "scan.tif"), []byte("II*\x00"), 0o600); err != nil {
+			t.Fatalf("the staging directory was swept away: %v", err)
+		}
+		st.Discard()
 	}
 }
 
