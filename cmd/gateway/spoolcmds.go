@@ -105,6 +105,7 @@ func cmdSend(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	out, err := g.Send(ctx, fs.Args(), to, o.subject, !o.noWait)
+	opts.Log.Debug("send finished", "peak_rss_bytes", peakRSS())
 	j := out.Job
 	if j == nil {
 		return err
@@ -194,6 +195,7 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	}
 	log.Info("gateway running", "spool", cfg.Spool.Dir, "board", cfg.Board.Profile, "server", cfg.Account.Server)
 	err = g.Run(ctx, b, appliance.PanelOptions{ConfigPath: o.config, Blink: true, Version: version, Serial: machineSerial()})
+	log.Debug("gateway stopped", "peak_rss_bytes", peakRSS())
 	if errors.Is(err, appliance.ErrQuit) || ctx.Err() != nil && err == nil {
 		return nil
 	}
