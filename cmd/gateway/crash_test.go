@@ -81,8 +81,19 @@ retry_max = "2s"
 		}
 		if killed < kills {
 			before := countState(t, sp, spool.Sent)
-			// Some runs die before connecting, most while mails go out.
-			time.Sleep(time.Duration(10+rnd.IntN(150)) * time.Millisecond)
+			// Every other run dies a few milliseconds into an attempt; the others at a random moment, often
+			// before connecting. No run may send more than a few mails, so the kills spread over the queue.
+			killAt := time.Now().Add(time.Duration(10+rnd.IntN(150)) * time.Millisecond)
+			if killed%2 == 1 {
+				killAt = time.Now().Add(hangGuard)
+			}
+			for time.Now().Before(killAt) && countState(t, sp, spool.Sent) < before+3 && !allSent(t, sp) {
+				if killed%2 == 1 && countState(t, sp, spool.Sending) > 0 {
+					time.Sleep(time.Duration(rnd.IntN(4)) * time.Millisecond)
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
 			cmd.Process.Kill()
 			cmd.Wait()
 			killed++
