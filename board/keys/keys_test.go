@@ -12,6 +12,7 @@ import (
 
 	"github.com/scangate/gateway/board/internal/gpiofake"
 	"github.com/scangate/gateway/panel"
+	"periph.io/x/conn/v3/gpio/gpiotest"
 )
 
 // keyWait bounds how long a test waits for a key on the channel; it only
@@ -54,6 +55,16 @@ func toggles(at ...int) func(ms int) gpio.Level {
 	}
 }
 
+// newPin returns periph's fake pin reading l.
+func newPin(name string, l gpio.Level) *gpiotest.Pin { return &gpiotest.Pin{N: name, L: l} }
+
+// set changes the level a fake pin reads.
+func set(p *gpiotest.Pin, l gpio.Level) {
+	p.Lock()
+	p.L = l
+	p.Unlock()
+}
+
 // wiring is one key of a script with the reading of its pin over time.
 type wiring struct {
 	key     panel.Key
@@ -65,10 +76,10 @@ type wiring struct {
 // keys delivered with their virtual times.
 func simulate(t *testing.T, cfg Config, wires []wiring, step, end int) []event {
 	t.Helper()
-	pins := make([]*gpiofake.Pin, len(wires))
+	pins := make([]*gpiotest.Pin, len(wires))
 	var keys []Key
 	for i, w := range wires {
-		pins[i] = gpiofake.New(w.key.String(), w.reading(0))
+		pins[i] = newPin(w.key.String(), w.reading(0))
 		keys = append(keys, Key{Key: w.key, Pin: pins[i], Repeat: w.repeat})
 	}
 	k, err := setup(keys, cfg)
@@ -78,7 +89,7 @@ func simulate(t *testing.T, cfg Config, wires []wiring, step, end int) []event {
 	var got []event
 	for ms := 0; ms <= end; ms += step {
 		for i, w := range wires {
-			pins[i].Set(w.reading(ms))
+			set(pins[i], w.reading(ms))
 		}
 		k.scan(t0.Add(time.Duration(ms)*time.Millisecond), func(key panel.Key) { got = append(got, event{ms, key}) })
 	}
@@ -180,12 +191,12 @@ func TestDebounceAndRepeat(t *testing.T) {
 // TestLatePoll checks that a poll that comes late delivers one repeat, not
 // the ones it missed.
 func TestLatePoll(t *testing.T) {
-	pin := gpiofake.New("up", gpio.High)
+	pin := newPin("up", gpio.High)
 	k, err := setup([]Key{{Key: panel.KeyUp, Pin: pin, Repeat: true}}, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pin.Set(gpio.Low)
+	set(pin, gpio.Low)
 	var got []int
 	for _, ms := range []int{0, 30, 2000, 2100, 2150} {
 		k.scan(t0.Add(time.Duration(ms)*time.Millisecond), func(panel.Key) { got = append(got, ms) })
@@ -198,22 +209,22 @@ func TestLatePoll(t *testing.T) {
 // TestChannel drives Keys through its ticks channel and reads the keys it
 // delivers.
 func TestChannel(t *testing.T) {
-	up, send := gpiofake.New("up", gpio.High), gpiofake.New("send", gpio.High)
+	up, send := newPin("up", gpio.High), newPin("send", gpio.High)
 	ticks := make(chan time.Time)
 	k, err := Open([]Key{{Key: panel.KeyUp, Pin: up}, {Key: panel.KeySend, Pin: send}}, Config{Ticks: ticks, Pull: gpio.PullUp})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []*gpiofake.Pin{up, send} {
-		if in, pull := p.Input(); !in || pull != gpio.PullUp {
-			t.Errorf("%s: input %v, pull %v", p, in, pull)
+	for _, p := range []*gpiotest.Pin{up, send} {
+		if pull := p.Pull(); pull != gpio.PullUp {
+			t.Errorf("%s: pull %v, want the pull-up", p, pull)
 		}
 	}
 	for _, want := range []struct {
-		pin *gpiofake.Pin
+		pin *gpiotest.Pin
 		key panel.Key
 	}{{send, panel.KeySend}, {up, panel.KeyUp}} {
-		want.pin.Set(gpio.Low)
+		set(want.pin, gpio.Low)
 		for ms := range 4 {
 			ticks <- t0.Add(time.Duration(ms*10) * time.Millisecond)
 		}
@@ -225,7 +236,7 @@ func TestChannel(t *testing.T) {
 		case <-time.After(keyWait):
 			t.Fatalf("no %v", want.key)
 		}
-		want.pin.Set(gpio.High)
+		set(want.pin, gpio.High)
 		for ms := range 4 {
 			ticks <- t0.Add(time.Duration(100+ms*10) * time.Millisecond)
 		}
@@ -241,13 +252,13 @@ func TestChannel(t *testing.T) {
 // TestTicker runs Keys on its own ticker, in a bubble of virtual time.
 func TestTicker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pin := gpiofake.New("back", gpio.High)
+		pin := newPin("back", gpio.High)
 		k, err := Open([]Key{{Key: panel.KeyBack, Pin: pin}}, Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer k.Close()
-		pin.Set(gpio.Low)
+		set(pin, gpio.Low)
 		time.Sleep(DefaultDebounce + 2*DefaultPoll)
 		synctest.Wait()
 		select {
@@ -264,7 +275,7 @@ func TestTicker(t *testing.T) {
 // TestClosedTicks checks that Keys stops when its ticks end.
 func TestClosedTicks(t *testing.T) {
 	ticks := make(chan time.Time)
-	k, err := Open([]Key{{Key: panel.KeyOK, Pin: gpiofake.New("ok", gpio.High)}}, Config{Ticks: ticks})
+	k, err := Open([]Key{{Key: panel.KeyOK, Pin: newPin("ok", gpio.High)}}, Config{Ticks: ticks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,16 +292,16 @@ func TestClosedTicks(t *testing.T) {
 }
 
 func TestFullBufferDrops(t *testing.T) {
-	pin := gpiofake.New("down", gpio.High)
+	pin := newPin("down", gpio.High)
 	k, err := setup([]Key{{Key: panel.KeyDown, Pin: pin}}, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 * buffer {
-		pin.Set(gpio.Low)
+		set(pin, gpio.Low)
 		k.scan(t0.Add(time.Duration(i*100)*time.Millisecond), k.emit)
 		k.scan(t0.Add(time.Duration(i*100+30)*time.Millisecond), k.emit)
-		pin.Set(gpio.High)
+		set(pin, gpio.High)
 		k.scan(t0.Add(time.Duration(i*100+50)*time.Millisecond), k.emit)
 		k.scan(t0.Add(time.Duration(i*100+80)*time.Millisecond), k.emit)
 	}
@@ -310,7 +321,7 @@ func TestOpenErrors(t *testing.T) {
 		{nil, Config{}, "keys: no keys"},
 		{[]Key{{Key: panel.KeyOK}}, Config{}, "keys: key ok has no pin"},
 		{[]Key{{Key: panel.KeyOK, Pin: broken}}, Config{}, "keys: key ok on GPIO4: busy"},
-		{[]Key{{Key: panel.KeyOK, Pin: gpiofake.New("x", gpio.High)}}, Config{Debounce: -1}, "keys: negative duration"},
+		{[]Key{{Key: panel.KeyOK, Pin: newPin("x", gpio.High)}}, Config{Debounce: -1}, "keys: negative duration"},
 	}
 	for _, tt := range tests {
 		if _, err := Open(tt.keys, tt.cfg); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
