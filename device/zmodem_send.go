@@ -38,7 +38,22 @@ type zmodemTx struct {
 	acked   int64 // the receiver has everything before this offset
 	synced  int64 // offset of the last restart, where the receiver asked
 	waiting bool  // the first frame of that restart is not acknowledged yet
+
+	// ackTime is the longest a ZACK has taken to come back so far: it
+	// includes the receiver's throwing away of the data that was in flight,
+	// so it grows with a slow line and with the link's buffers.
+	ackTime time.Duration
 }
+
+// ackFloor and ackMargin set how long the sender waits for the ZACK of a
+// ZCRCW subpacket once it has seen some come back: ackMargin times the
+// longest seen, at least ackFloor, at most the ask wait. A damaged
+// restart frame then costs a fraction of a second instead of the whole
+// ask wait; a ZACK that comes late only makes the frame go again.
+const (
+	ackFloor  = 250 * time.Millisecond
+	ackMargin = 8
+)
 
 func (tx *zmodemTx) write(b []byte) error { return tx.l.write(b...) }
 
@@ -402,8 +417,13 @@ func (tx *zmodemTx) frame(index int, name string, size int64, src *zsource, pos 
 // of an earlier frame is stale. Silence or damage returns ZNAK with the
 // frame's start, to send the frame again.
 func (tx *zmodemTx) ack(start, pos int64) (zheader, error) {
-	tx.l.heard = tx.l.now() // the receiver had nothing to say while data streamed
-	until := tx.l.now().Add(tx.w.ask)
+	sent := tx.l.now()
+	tx.l.heard = sent // the receiver had nothing to say while data streamed
+	wait := tx.w.ask
+	if tx.ackTime > 0 {
+		wait = min(wait, max(ackFloor, ackMargin*tx.ackTime))
+	}
+	until := sent.Add(wait)
 	for {
 		h, err := tx.reply(until.Sub(tx.l.now()))
 		switch {
@@ -413,7 +433,10 @@ func (tx *zmodemTx) ack(start, pos int64) (zheader, error) {
 			return h, err
 		}
 		switch {
-		case h.typ == zack && h.pos() == pos, h.typ == zskip, h.typ == zrinit, h.typ == zrpos && !tx.stale(h):
+		case h.typ == zack && h.pos() == pos:
+			tx.ackTime = max(tx.ackTime, tx.l.now().Sub(sent))
+			return h, nil
+		case h.typ == zskip, h.typ == zrinit, h.typ == zrpos && !tx.stale(h):
 			return h, nil
 		}
 	}
