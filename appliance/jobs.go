@@ -2,11 +2,14 @@ package appliance
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -26,23 +29,42 @@ const (
 
 // Scan pulls one batch of documents from the machine and queues it as a job for dest. When Scan returns a
 // job, the scan is safe on disk; the machine may forget it.
+//
+// A pull cut short (unplugged cable, machine switched off) is kept: the files it finished, which a machine
+// may already have forgotten, and the beginning of the one in progress. The next Scan starts from there:
+// ZMODEM resumes the file where it stopped, and a finished file that the machine sends again, byte for
+// byte, is not taken twice.
 func (g *Gateway) Scan(ctx context.Context, dest panel.Destination, report func(panel.Event)) (*spool.Job, error) {
 	sp, err := g.queue()
 	if err != nil {
 		return nil, err
 	}
-	st, err := sp.Stage()
+	st, kept, err := sp.StageKept()
 	if err != nil {
 		return nil, err
 	}
+	if len(kept) > 0 {
+		g.opts.Log.Info("resuming a pull cut short", "files", len(kept))
+	}
 	files, err := g.pull(ctx, st.Dir, report)
+	if errors.Is(err, ErrNothingScanned) && len(kept) > 0 {
+		err = nil // the machine had sent everything before the cut
+	}
 	if err != nil {
+		if ents, _ := os.ReadDir(st.Dir); len(ents) > 1 { // more than the staging lock: something to keep
+			if kerr := st.Keep(); kerr != nil {
+				g.opts.Log.Error("keeping the pull cut short", "err", kerr)
+				return nil, err
+			}
+			return nil, &keptError{err}
+		}
 		st.Discard()
 		return nil, err
 	}
-	names := make([]string, len(files))
-	for i, f := range files {
-		names[i] = filepath.Base(f.Path)
+	names, err := withoutRepeats(st.Dir, kept, files)
+	if err != nil {
+		st.Keep()
+		return nil, err
 	}
 	job, err := g.commit(sp, st, names, dest.Name, []string{dest.Address}, "")
 	if err != nil {
@@ -50,6 +72,37 @@ func (g *Gateway) Scan(ctx context.Context, dest panel.Destination, report func(
 	}
 	report(panel.Event{Stage: panel.StageQueued})
 	return job, nil
+}
+
+// withoutRepeats lists a job's files: those kept from a pull cut short, then those of this pull, less any
+// this pull received again with the same contents as a kept one (a machine that sends its whole batch
+// again), which it removes.
+func withoutRepeats(dir string, kept []string, files []device.File) ([]string, error) {
+	sums := map[[32]byte]bool{}
+	for _, name := range kept {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		sums[[32]byte(h.Sum(nil))] = true
+	}
+	names := slices.Clone(kept)
+	for _, f := range files {
+		if sums[f.SHA256] {
+			if err := os.Remove(f.Path); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		names = append(names, filepath.Base(f.Path))
+	}
+	return names, nil
 }
 
 // Enqueue copies files into the spool as one job for the recipients (the send command). subject, when not

@@ -16,6 +16,11 @@ import (
 // Explain puts a job's failure into plain words: short fits a 16-character LCD line, long is one sentence for
 // the journal, the log and the command line. Neither ever contains a credential (the errors don't).
 func Explain(err error) (short, long string) {
+	var kept *keptError
+	if errors.As(err, &kept) {
+		short, long = Explain(kept.err)
+		return short, long + " What came through is kept: press Send again to go on from there."
+	}
 	var se *submit.Error
 	isSubmit := errors.As(err, &se)
 	var ie *document.InputError
@@ -118,3 +123,9 @@ func cause(err error) string {
 	}
 	return err.Error()
 }
+
+// keptError is a pull that failed after some of the scan came through, which Scan kept for the next pull.
+type keptError struct{ err error }
+
+func (e *keptError) Error() string { return e.err.Error() }
+func (e *keptError) Unwrap() error { return e.err }

@@ -136,6 +136,66 @@ func (s *Spool) Stage() (*Staging, error) {
 	return &Staging{Dir: d, s: s, unlock: unlock}, nil
 }
 
+// keptDir is where Keep puts the directory of a pull cut short, out of Recover's way, until StageKept.
+const keptDir = "kept"
+
+// StageKept is Stage, starting from the directory that the last pull cut short left with Keep, if there is
+// one: the files it finished and the beginnings it kept, so that the next pull resumes instead of starting
+// over. kept lists the finished files, in name order.
+func (s *Spool) StageKept() (st *Staging, kept []string, err error) {
+	if err := s.checkRoom(); err != nil {
+		return nil, nil, err
+	}
+	unlockStaging, err := s.lockStaging()
+	if err != nil {
+		return nil, nil, err
+	}
+	from := filepath.Join(s.dir, keptDir)
+	if _, err := os.Stat(from); err != nil {
+		unlockStaging()
+		st, err := s.Stage()
+		return st, nil, err
+	}
+	defer unlockStaging()
+	d, err := os.MkdirTemp(filepath.Join(s.dir, "staging"), "in-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("spool: %w", err)
+	}
+	// The kept directory takes the fresh name; the staging mutex keeps Stage from choosing it meanwhile and
+	// Recover away until it is locked.
+	os.Remove(d)
+	if err := os.Rename(from, d); err != nil {
+		return nil, nil, fmt.Errorf("spool: taking up the kept pull: %w", err)
+	}
+	syncDir(s.dir)
+	unlock, err := lockFile(filepath.Join(d, ".lock"), false)
+	if err != nil {
+		return nil, nil, err
+	}
+	ents, _ := os.ReadDir(d)
+	for _, e := range ents {
+		if safeName(e.Name()) && e.Type().IsRegular() {
+			kept = append(kept, e.Name())
+		}
+	}
+	return &Staging{Dir: d, s: s, unlock: unlock}, kept, nil
+}
+
+// Keep sets the staging directory aside for the next StageKept, replacing anything kept before. A pull cut
+// short keeps in it the files it finished and the beginning of the one in progress.
+func (st *Staging) Keep() error {
+	defer st.release()
+	to := filepath.Join(st.s.dir, keptDir)
+	if err := os.RemoveAll(to); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if err := os.Rename(st.Dir, to); err != nil {
+		return fmt.Errorf("spool: keeping the pull: %w", err)
+	}
+	st.Dir = to
+	return syncDir(st.s.dir)
+}
+
 // Discard removes the staging directory and what it holds.
 func (st *Staging) Discard() error {
 	err := os.RemoveAll(st.Dir)

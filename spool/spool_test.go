@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +307,53 @@ func TestPolicy(t *testing.T) {
 		if got := at.Sub(now); expired || got > tt.want || got < tt.want*3/4 {
 			t.Errorf("%+v: next in %v (expired %v), want about %v", tt, got, expired, tt.want)
 		}
+	}
+}
+
+// A pull cut short is kept out of Recover's way and taken up by the next pull, whole.
+func TestKeepAndStageKept(t *testing.T) {
+	s := open(t)
+	st, err := s.Stage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(st.Dir, "scan0001.tif"), []byte("done"), 0o600)
+	os.WriteFile(filepath.Join(st.Dir, ".partial-9-0-scan0002.tif"), []byte("half"), 0o600)
+	if err := st.Keep(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	again, kept, err := s.StageKept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(kept, []string{"scan0001.tif"}) {
+		t.Errorf("kept %v, want [scan0001.tif]", kept)
+	}
+	if b, err := os.ReadFile(filepath.Join(again.Dir, ".partial-9-0-scan0002.tif")); string(b) != "half" {
+		t.Errorf("the kept beginning: %q, %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), keptDir)); !os.IsNotExist(err) {
+		t.Errorf("the kept directory is still there: %v", err)
+	}
+	// Taken up, it is a staging directory like any other: locked against Recover, committed as a job.
+	if _, err := s.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	j, err := again.Commit(Job{Files: kept, To: []string{"a@example.com"}, MessageID: "m@x"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(s.JobDir(j.ID), "scan0001.tif")); string(b) != "done" {
+		t.Errorf("job file %q", b)
+	}
+	fresh, kept, err := s.StageKept()
+	if err != nil || len(kept) != 0 {
+		t.Fatalf("StageKept with nothing kept: %v, %v", kept, err)
+	}
+	if ents, _ := os.ReadDir(fresh.Dir); len(ents) != 1 { // the lock file
+		t.Errorf("a fresh staging directory holds %d entries", len(ents))
 	}
 }
