@@ -390,3 +390,27 @@ func FuzzZmodemSend(f *testing.F) {
 		}
 	})
 }
+
+// The CR, LF and XON after a hex header the sender has just read do not
+// count as the receiver speaking again: a receiver that repeats ZRINIT
+// while the ZFILE offer was damaged must still see the offer again.
+func TestZmodemSenderQuietAfterHexHeader(t *testing.T) {
+	for _, tt := range []struct {
+		left  string
+		quiet bool
+	}{
+		{"\r\x8a\x11", true},
+		{"\r\n", true},
+		{"\x91", true},
+		{"\r\x8a\x11*", false},
+		{"\x18", false},
+	} {
+		clock := &vclock{t: time.Unix(0, 0)}
+		l := newLink(context.Background(), &scriptPort{clock: clock, in: []byte(tt.left), chunk: 64}, time.Second, clock.now)
+		l.single = true // as the sender reads: the header's trailer is still on the line
+		tx := &zmodemTx{l: l, w: waitsFor(time.Second)}
+		if quiet, err := tx.quiet(); quiet != tt.quiet || err != nil {
+			t.Errorf("after %q left on the line: quiet = %v, %v; want %v", tt.left, quiet, err, tt.quiet)
+		}
+	}
+}

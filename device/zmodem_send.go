@@ -235,17 +235,33 @@ func (tx *zmodemTx) file(index int, f SendFile, filesLeft int, bytesLeft int64) 
 }
 
 // quiet reports whether the line stays silent for the purge wait; a byte
-// that comes is left for the next read.
+// that comes is left for the next read. The CR, LF and XON that end a hex
+// header are no sign of more to come: left over from the header just read,
+// they would make a receiver that repeats ZRINIT seem never quiet.
 func (tx *zmodemTx) quiet() (bool, error) {
 	l := tx.l
-	if l.r < l.w {
-		return false, nil
+	until := l.now().Add(tx.w.quiet)
+	for {
+		for l.r < l.w {
+			switch l.buf[l.r] &^ 0x80 {
+			case '\r', '\n', xon:
+				l.r++
+				continue
+			}
+			return false, nil
+		}
+		left := until.Sub(l.now())
+		if left <= 0 {
+			return true, nil
+		}
+		err := l.fill(left)
+		if errors.Is(err, errQuiet) {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
 	}
-	err := l.fill(tx.w.quiet)
-	if errors.Is(err, errQuiet) {
-		return true, nil
-	}
-	return false, err
 }
 
 // stream sends the file's data from pos, in frames of subpackets, then
