@@ -115,25 +115,8 @@ type Staging struct {
 
 // Stage makes a new staging directory, or refuses with an error wrapping ErrFull when the spool has no room.
 func (s *Spool) Stage() (*Staging, error) {
-	if err := s.checkRoom(); err != nil {
-		return nil, err
-	}
-	// Under the staging mutex, so that Recover cannot take a directory between its making and its lock.
-	unlockStaging, err := s.lockStaging()
-	if err != nil {
-		return nil, err
-	}
-	defer unlockStaging()
-	d, err := os.MkdirTemp(filepath.Join(s.dir, "staging"), "in-")
-	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
-	}
-	unlock, err := lockFile(filepath.Join(d, ".lock"), false)
-	if err != nil {
-		os.RemoveAll(d)
-		return nil, err
-	}
-	return &Staging{Dir: d, s: s, unlock: unlock}, nil
+	st, _, err := s.stage(false)
+	return st, err
 }
 
 // keptDir is where Keep puts the directory of a pull cut short, out of Recover's way, until StageKept.
@@ -143,51 +126,63 @@ const keptDir = "kept"
 // one: the files it finished and the beginnings it kept, so that the next pull resumes instead of starting
 // over. kept lists the finished files, in name order.
 func (s *Spool) StageKept() (st *Staging, kept []string, err error) {
+	return s.stage(true)
+}
+
+func (s *Spool) stage(takeKept bool) (*Staging, []string, error) {
 	if err := s.checkRoom(); err != nil {
 		return nil, nil, err
 	}
+	// Under the staging mutex, so that Recover cannot take a directory between its making and its lock.
 	unlockStaging, err := s.lockStaging()
 	if err != nil {
 		return nil, nil, err
-	}
-	from := filepath.Join(s.dir, keptDir)
-	if _, err := os.Stat(from); err != nil {
-		unlockStaging()
-		st, err := s.Stage()
-		return st, nil, err
 	}
 	defer unlockStaging()
 	d, err := os.MkdirTemp(filepath.Join(s.dir, "staging"), "in-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("spool: %w", err)
 	}
-	// The kept directory takes the fresh name; the staging mutex keeps Stage from choosing it meanwhile and
-	// Recover away until it is locked.
-	os.Remove(d)
-	if err := os.Rename(from, d); err != nil {
-		return nil, nil, fmt.Errorf("spool: taking up the kept pull: %w", err)
+	from := filepath.Join(s.dir, keptDir)
+	if _, err := os.Stat(from); err != nil {
+		takeKept = false
 	}
-	syncDir(s.dir)
+	if takeKept {
+		// The kept directory takes the fresh name, which the mutex keeps Stage from choosing meanwhile.
+		os.Remove(d)
+		if err := os.Rename(from, d); err != nil {
+			return nil, nil, fmt.Errorf("spool: taking up the kept pull: %w", err)
+		}
+		syncDir(s.dir)
+	}
 	unlock, err := lockFile(filepath.Join(d, ".lock"), false)
 	if err != nil {
+		os.RemoveAll(d)
 		return nil, nil, err
 	}
-	ents, _ := os.ReadDir(d)
-	for _, e := range ents {
-		if safeName(e.Name()) && e.Type().IsRegular() {
-			kept = append(kept, e.Name())
+	var kept []string
+	if takeKept {
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			if safeName(e.Name()) && e.Type().IsRegular() {
+				kept = append(kept, e.Name())
+			}
 		}
 	}
 	return &Staging{Dir: d, s: s, unlock: unlock}, kept, nil
 }
 
-// Keep sets the staging directory aside for the next StageKept, replacing anything kept before. A pull cut
-// short keeps in it the files it finished and the beginning of the one in progress.
+// Keep sets the staging directory aside for the next StageKept. A pull cut short keeps in it the files it
+// finished and the beginning of the one in progress. One rename does it, so a power cut leaves the
+// directory either kept or in staging; anything kept before (StageKept normally took it up) goes to staging
+// first, where Recover removes it.
 func (st *Staging) Keep() error {
 	defer st.release()
 	to := filepath.Join(st.s.dir, keptDir)
-	if err := os.RemoveAll(to); err != nil {
-		return fmt.Errorf("spool: %w", err)
+	if _, err := os.Stat(to); err == nil {
+		if err := os.Rename(to, st.Dir+"-replaced"); err != nil {
+			return fmt.Errorf("spool: %w", err)
+		}
 	}
 	if err := os.Rename(st.Dir, to); err != nil {
 		return fmt.Errorf("spool: keeping the pull: %w", err)
