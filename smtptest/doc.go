@@ -1,5 +1,6 @@
 // Package smtptest provides SMTP peers for tests: a scripted server that plays any conversation, including
-// misbehaving and hostile ones, and a private Postfix instance with Cyrus SASL started and stopped by the test.
+// misbehaving and hostile ones, a private Postfix instance with Cyrus SASL, and a private Dovecot submission
+// service, both started and stopped by the test.
 //
 // A Script is a list of steps, one per line: "S: text" is sent as a reply line (CRLF added), "C: text" must
 // be the next line the client sends, byte for byte. A few directives cover what transcripts cannot say:
