@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -238,7 +237,14 @@ func TestMachineNotice(t *testing.T) {
 	if n := g.machineNotice().Notice; n == nil || n.Text != "" {
 		t.Fatalf("port back: %+v", n)
 	}
-	if short, _ := Explain(fmt.Errorf("device: open /dev/ttyUSB9: %w", fs.ErrNotExist)); short != "No machine" {
-		t.Errorf("Explain(missing port) = %q", short)
+	_, err := device.OpenSerial(device.SerialConfig{Path: filepath.Join(t.TempDir(), "ttyUSB9"), Baud: 9600})
+	if short, _ := Explain(err); short != "No machine" {
+		t.Errorf("Explain(%v) = %q, want No machine", err, short)
+	}
+	// A missing file is not a missing machine.
+	dir := t.TempDir()
+	_, err = document.Convert(filepath.Join(dir, "scan.pdf"), []string{filepath.Join(dir, "scan.tif")}, document.Info{})
+	if short, long := Explain(err); short != "File missing" || strings.Contains(long, "cable") {
+		t.Errorf("Explain(%v) = %q, %q", err, short, long)
 	}
 }

@@ -61,8 +61,10 @@ func Explain(err error) (short, long string) {
 		return "Mail refused", "The mail server refused the mail at " + se.Op + ": " + se.Reply.String() + "."
 	case isSubmit:
 		return "Mail error", "Sending failed: " + cause(err) + "."
-	case errors.Is(err, fs.ErrNotExist) && !isSubmit, errors.Is(err, device.ErrUnplugged):
+	case errors.Is(err, device.ErrNoPort), errors.Is(err, device.ErrUnplugged):
 		return "No machine", "The machine's port is missing: " + cause(err) + ". Check the cable or the USB adapter; the next Send tries again."
+	case errors.Is(err, fs.ErrNotExist) && !isSubmit:
+		return "File missing", "A file is missing: " + cause(err) + "."
 	case errors.Is(err, device.ErrPortBusy):
 		return "Port busy", "Another program uses the machine's port: " + cause(err) + "."
 	case errors.Is(err, device.ErrTimeout):

@@ -2,7 +2,6 @@ package device
 
 import (
 	"fmt"
-	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,7 +112,7 @@ func (id USBID) find(list PortLister) (string, error) {
 	}
 	switch len(found) {
 	case 0:
-		return "", fmt.Errorf("device: no USB serial port %s: %w", id, fs.ErrNotExist)
+		return "", fmt.Errorf("device: USB serial port %s: %w", id, ErrNoPort)
 	case 1:
 		return found[0], nil
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 )
@@ -42,6 +43,9 @@ var (
 	ErrInvalidConfig = errors.New("device: invalid serial configuration")
 	// ErrPortBusy reports a serial port that another program holds open.
 	ErrPortBusy = errors.New("device: port busy")
+	// ErrNoPort reports a serial port, or a USB serial device, that is not there. It is also an
+	// fs.ErrNotExist for errors.Is.
+	ErrNoPort error = noPort{}
 )
 
 // DeadlineConn is a byte link with read deadlines, such as a net.Conn or an
@@ -86,3 +90,8 @@ func (p *deadlinePort) Read(b []byte) (int, error) {
 func (p *deadlinePort) Write(b []byte) (int, error) { return p.c.Write(b) }
 
 func (p *deadlinePort) Close() error { return p.c.Close() }
+
+type noPort struct{}
+
+func (noPort) Error() string        { return "no such port" }
+func (noPort) Is(target error) bool { return target == fs.ErrNotExist }

@@ -115,6 +115,9 @@ func OpenSerial(cfg SerialConfig) (Port, error) {
 		return nil, err
 	}
 	fail := func(err error) (Port, error) {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = ErrNoPort
+		}
 		return nil, fmt.Errorf("device: open %s: %w", cfg.Path, err)
 	}
 	ctl, err := openControl(cfg.Path)
