@@ -197,16 +197,18 @@ func (g *Gateway) queue() (*spool.Spool, error) {
 	g.spoolMu.Lock()
 	defer g.spoolMu.Unlock()
 	if g.spool == nil {
-		sp, err := spool.Open(g.s().cfg.Spool.Dir, spool.Limits{
-			MaxBytes: int64(g.s().cfg.Spool.MaxMB) << 20,
-			MinFree:  int64(g.s().cfg.Spool.MinFreeMB) << 20,
-		})
+		sp, err := OpenSpool(g.s().cfg)
 		if err != nil {
 			return nil, err
 		}
 		g.spool = sp
 	}
 	return g.spool, nil
+}
+
+// OpenSpool opens the spool that the settings name, with their size limits.
+func OpenSpool(cfg *config.Config) (*spool.Spool, error) {
+	return spool.Open(cfg.Spool.Dir, spool.Limits{MaxBytes: int64(cfg.Spool.MaxMB) << 20, MinFree: int64(cfg.Spool.MinFreeMB) << 20})
 }
 
 // Spool returns the gateway's spool, opening it if needed.

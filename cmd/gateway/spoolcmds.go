@@ -41,8 +41,13 @@ func (o *spoolOpts) load() (*config.Config, error) {
 	return cfg, nil
 }
 
-func openSpool(cfg *config.Config) (*spool.Spool, error) {
-	return spool.Open(cfg.Spool.Dir, spool.Limits{MaxBytes: int64(cfg.Spool.MaxMB) << 20, MinFree: int64(cfg.Spool.MinFreeMB) << 20})
+// open loads the settings and opens their spool.
+func (o *spoolOpts) open() (*spool.Spool, error) {
+	cfg, err := o.load()
+	if err != nil {
+		return nil, err
+	}
+	return appliance.OpenSpool(cfg)
 }
 
 // ---- send
@@ -247,11 +252,7 @@ func cmdQueue(_ context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := o.load()
-	if err != nil {
-		return err
-	}
-	sp, err := openSpool(cfg)
+	sp, err := o.open()
 	if err != nil {
 		return err
 	}
@@ -334,11 +335,7 @@ func cmdJournal(_ context.Context, e env, args []string) error {
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
-	cfg, err := o.load()
-	if err != nil {
-		return err
-	}
-	sp, err := openSpool(cfg)
+	sp, err := o.open()
 	if err != nil {
 		return err
 	}
