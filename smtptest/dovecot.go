@@ -2,7 +2,6 @@ package smtptest
 
 import (
 	"bytes"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -111,14 +110,8 @@ func StartDovecot(t testing.TB, cfg DovecotConfig) *Dovecot {
 // prepare writes the certificate and the users. The auth process reads the passwd-file as the dovecot user,
 // so the directories above it must let others through.
 func (d *Dovecot) prepare() error {
-	if err := os.Chmod(d.Dir, 0o755); err != nil {
+	if err := openToDaemons(d.Dir, "dovecot"); err != nil {
 		return err
-	}
-	if err := os.Chmod(filepath.Dir(d.Dir), 0o711); err != nil {
-		return err
-	}
-	if err := postfixSearchable(filepath.Dir(filepath.Dir(d.Dir))); err != nil {
-		return fmt.Errorf("%w (the dovecot user must reach %s; set TMPDIR elsewhere)", err, d.Dir)
 	}
 	d.logFile = filepath.Join(d.Dir, "dovecot.log")
 	d.CAFile = filepath.Join(d.Dir, "ca.pem")
@@ -200,7 +193,7 @@ func (d *Dovecot) start(bin string) error {
 	deadline := time.Now().Add(postfixStartTimeout)
 	for _, addr := range []string{d.StartTLSAddr, d.TLSAddr} {
 		for {
-			err := d.greets(addr)
+			err := greets(addr, addr == d.TLSAddr, d.CertPool(), 5*time.Second)
 			if err == nil {
 				break
 			}
@@ -225,6 +218,7 @@ func (d *Dovecot) start(bin string) error {
 // accepted mail relayed to cfg.Relay.
 func (d *Dovecot) conf(ports []int) string {
 	dir := d.Dir
+	relayHost, relayPort, _ := net.SplitHostPort(d.cfg.Relay)
 	var b strings.Builder
 	fmt.Fprintf(&b, `base_dir = %[1]s/run
 state_dir = %[1]s/state
@@ -260,7 +254,7 @@ submission_relay_host = %[5]s
 submission_relay_port = %[6]s
 submission_relay_ssl = starttls
 submission_relay_ssl_verify = no
-`, dir, d.logFile, ports[0], strings.ToLower(strings.Join(d.cfg.Mechanisms, " ")), relayHost(d.cfg.Relay), relayPort(d.cfg.Relay))
+`, dir, d.logFile, ports[0], strings.ToLower(strings.Join(d.cfg.Mechanisms, " ")), relayHost, relayPort)
 	if d.cfg.RelayUser != "" {
 		fmt.Fprintf(&b, "submission_relay_user = %s\nsubmission_relay_password = %s\n", d.cfg.RelayUser, d.cfg.RelayPassword)
 	}
@@ -277,36 +271,6 @@ submission_relay_ssl_verify = no
 }
 `, ports[0], ports[1])
 	return b.String()
-}
-
-func relayHost(addr string) string { h, _, _ := net.SplitHostPort(addr); return h }
-func relayPort(addr string) string { _, p, _ := net.SplitHostPort(addr); return p }
-
-// greets connects to addr and reads the 220 greeting, through TLS on the implicit-TLS port.
-func (d *Dovecot) greets(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	if addr == d.TLSAddr {
-		tc := tls.Client(c, &tls.Config{RootCAs: d.CertPool(), ServerName: "localhost"})
-		if err := tc.Handshake(); err != nil {
-			return err
-		}
-		c = tc
-	}
-	buf := make([]byte, 512)
-	n, err := c.Read(buf)
-	if err != nil {
-		return err
-	}
-	if !bytes.HasPrefix(buf[:n], []byte("220 ")) {
-		return fmt.Errorf("greeting %q", bytes.TrimSpace(buf[:n]))
-	}
-	_, err = c.Write([]byte("QUIT\r\n"))
-	return err
 }
 
 // stop ends the master by its PID with SIGTERM (it stops its children), and kills its process group if it is

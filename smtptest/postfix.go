@@ -224,16 +224,9 @@ func StartPostfix(t testing.TB, cfg PostfixConfig) *Postfix {
 
 // prepare writes everything but the ports: directories, certificate, SASL configuration and users.
 func (p *Postfix) prepare() error {
-	// The daemons run as postfix and open the sasldb and the Maildir by absolute path, so every directory
-	// above them must be searchable by others. t.TempDir() makes its directories 0700.
-	if err := os.Chmod(p.Dir, 0o755); err != nil {
+	// The daemons run as postfix and open the sasldb and the Maildir by absolute path.
+	if err := openToDaemons(p.Dir, "postfix"); err != nil {
 		return err
-	}
-	if err := os.Chmod(filepath.Dir(p.Dir), 0o711); err != nil {
-		return err
-	}
-	if err := postfixSearchable(filepath.Dir(filepath.Dir(p.Dir))); err != nil {
-		return fmt.Errorf("%w (the postfix user must reach %s; set TMPDIR elsewhere)", err, p.Dir)
 	}
 	etc := filepath.Join(p.Dir, "etc")
 	p.logFile = filepath.Join(p.Dir, "maillog")
@@ -302,6 +295,21 @@ func (p *Postfix) prepare() error {
 		return err
 	}
 	return os.Chmod(sasldb, 0o640)
+}
+
+// openToDaemons lets a server's unprivileged processes (user) reach dir, a t.TempDir() (made 0700): dir and
+// its parent become searchable by others, and every directory above them must already be.
+func openToDaemons(dir, user string) error {
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(filepath.Dir(dir), 0o711); err != nil {
+		return err
+	}
+	if err := postfixSearchable(filepath.Dir(filepath.Dir(dir))); err != nil {
+		return fmt.Errorf("%w (the %s user must reach %s; set TMPDIR elsewhere)", err, user, dir)
+	}
+	return nil
 }
 
 // postfixSearchable checks that every directory from dir up to / lets others through (o+x).
@@ -484,15 +492,21 @@ postlog    unix-dgram n - n - 1 postlogd
 // awaitGreeting connects to addr and reads the 220 greeting, through TLS on the implicit-TLS port. It proves that
 // smtpd starts and loads its certificate.
 func (p *Postfix) awaitGreeting(addr string) error {
-	d := net.Dialer{Timeout: postfixStartTimeout}
+	return greets(addr, addr == p.TLSAddr, p.CertPool(), postfixStartTimeout)
+}
+
+// greets connects to addr, through TLS verified with pool when implicitTLS, reads a 220 greeting and says QUIT,
+// all within timeout.
+func greets(addr string, implicitTLS bool, pool *x509.CertPool, timeout time.Duration) error {
+	d := net.Dialer{Timeout: timeout}
 	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(postfixStartTimeout))
-	if addr == p.TLSAddr {
-		tc := tls.Client(c, &tls.Config{RootCAs: p.CertPool(), ServerName: "localhost"})
+	c.SetDeadline(time.Now().Add(timeout))
+	if implicitTLS {
+		tc := tls.Client(c, &tls.Config{RootCAs: pool, ServerName: "localhost"})
 		if err := tc.Handshake(); err != nil {
 			return err
 		}
