@@ -80,9 +80,7 @@ func TestXmodemSizes(t *testing.T) {
 				var last device.Progress
 				opts := device.Options{Progress: func(p device.Progress) { last = p }}
 				res := xmodemRun(t, newXmodem(t, opts), proto, device.Options{}, tt.data, nil)
-				if res.recvErr != nil || res.sendErr != nil {
-					t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-				}
+				mustSucceed(t, res)
 				want := padded(tt.data)
 				checkFiles(t, res, map[string][]byte{res.files[0].Name: want})
 				if last.Bytes != int64(len(want)) || last.Total != -1 {
@@ -149,19 +147,11 @@ func TestXmodemLineErrors(t *testing.T) {
 				}
 			})
 			if tt.wantErr == nil {
-				if res.recvErr != nil || res.sendErr != nil {
-					t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-				}
+				mustSucceed(t, res)
 				checkFiles(t, res, map[string][]byte{res.files[0].Name: padded(data)})
 				return
 			}
-			if !errors.Is(res.recvErr, tt.wantErr) {
-				t.Fatalf("receive error %v, want %v", res.recvErr, tt.wantErr)
-			}
-			if res.sendErr == nil {
-				t.Fatal("sender reports success")
-			}
-			checkDir(t, res.dir, 0)
+			mustFail(t, res, tt.wantErr)
 		})
 	}
 }

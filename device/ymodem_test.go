@@ -86,6 +86,27 @@ func transfer(t *testing.T, opts device.Options, files []device.SendFile, setup 
 
 // checkFiles verifies the received files against what was sent and that
 // nothing else (no temporary file) is in the directory.
+// mustSucceed fails the test unless both ends of the transfer succeeded.
+func mustSucceed(t *testing.T, res result) {
+	t.Helper()
+	if res.recvErr != nil || res.sendErr != nil {
+		t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
+	}
+}
+
+// mustFail checks a transfer that had to fail: the receiver reports wantErr, the sender does not claim
+// success, and nothing is left in the directory (not even a beginning kept for resuming).
+func mustFail(t *testing.T, res result, wantErr error) {
+	t.Helper()
+	if !errors.Is(res.recvErr, wantErr) {
+		t.Fatalf("receive error %v, want %v", res.recvErr, wantErr)
+	}
+	if res.sendErr == nil {
+		t.Fatal("sender reports success")
+	}
+	checkDir(t, res.dir, 0)
+}
+
 func checkFiles(t *testing.T, res result, want map[string][]byte) {
 	t.Helper()
 	if len(res.files) != len(want) {
@@ -146,9 +167,7 @@ func TestYmodemSizes(t *testing.T) {
 			var progress []device.Progress
 			opts := device.Options{Progress: func(p device.Progress) { progress = append(progress, p) }}
 			res := transfer(t, opts, []device.SendFile{device.BytesFile("scan.tif", mod, tt.data)}, nil)
-			if res.recvErr != nil || res.sendErr != nil {
-				t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-			}
+			mustSucceed(t, res)
 			checkFiles(t, res, map[string][]byte{"scan.tif": tt.data})
 			st, err := os.Stat(res.files[0].Path)
 			if err != nil {
@@ -178,9 +197,7 @@ func TestYmodemBatch(t *testing.T) {
 		}
 	}}
 	res := transfer(t, opts, files, nil)
-	if res.recvErr != nil || res.sendErr != nil {
-		t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-	}
+	mustSucceed(t, res)
 	checkFiles(t, res, map[string][]byte{"scan0001.tif": a, "passwd": b, "scan0001-1.tif": c})
 	if !slices.Equal(seen, []int{0, 1, 2}) {
 		t.Errorf("progress file indexes %v", seen)
@@ -192,9 +209,7 @@ func TestYmodemUnknownSize(t *testing.T) {
 	f := device.BytesFile("x.bin", time.Time{}, data)
 	f.Size = -1
 	res := transfer(t, device.Options{}, []device.SendFile{f}, nil)
-	if res.recvErr != nil || res.sendErr != nil {
-		t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-	}
+	mustSucceed(t, res)
 	// Without a size the padding of the last block cannot be told apart.
 	got, _ := os.ReadFile(res.files[0].Path)
 	if !bytes.HasPrefix(got, data) || len(got) != 2048 {
@@ -212,9 +227,7 @@ func TestYmodemTranscript(t *testing.T) {
 			rx.SetFault(devicetest.Record(&rxLog))
 			tx.SetFault(devicetest.Record(&txLog))
 		})
-	if res.recvErr != nil || res.sendErr != nil {
-		t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-	}
+	mustSucceed(t, res)
 	names := map[byte]string{'C': "C", 0x06: "ACK", 0x15: "NAK", 0x04: "EOT", 0x01: "SOH", 0x02: "STX"}
 	var words []string
 	for _, b := range rxLog {
@@ -301,19 +314,11 @@ func TestYmodemLineErrors(t *testing.T) {
 					}
 				})
 			if tt.wantErr == nil {
-				if res.recvErr != nil || res.sendErr != nil {
-					t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-				}
+				mustSucceed(t, res)
 				checkFiles(t, res, map[string][]byte{"scan.tif": data})
 				return
 			}
-			if !errors.Is(res.recvErr, tt.wantErr) {
-				t.Fatalf("receive error %v, want %v", res.recvErr, tt.wantErr)
-			}
-			if res.sendErr == nil {
-				t.Fatal("sender reports success")
-			}
-			checkDir(t, res.dir, 0)
+			mustFail(t, res, tt.wantErr)
 		})
 	}
 }

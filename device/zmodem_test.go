@@ -107,9 +107,7 @@ func TestZmodemSizes(t *testing.T) {
 					z:     device.ZmodemOptions{Subpacket: sub},
 					files: []device.SendFile{device.BytesFile("scan.tif", zmod, tt.data)},
 				})
-				if res.recvErr != nil || res.sendErr != nil {
-					t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-				}
+				mustSucceed(t, res)
 				checkFiles(t, res, map[string][]byte{"scan.tif": tt.data})
 				st, err := os.Stat(res.files[0].Path)
 				if err != nil {
@@ -141,9 +139,7 @@ func TestZmodemBatch(t *testing.T) {
 			device.BytesFile("scan0001.tif", time.Time{}, c),
 		},
 	})
-	if res.recvErr != nil || res.sendErr != nil {
-		t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-	}
+	mustSucceed(t, res)
 	checkFiles(t, res, map[string][]byte{"scan0001.tif": a, "passwd": b, "scan0001-1.tif": c})
 	if !slices.Equal(seen, []int{0, 1, 2}) {
 		t.Errorf("progress file indexes %v", seen)
@@ -186,9 +182,7 @@ func findOffsets(t *testing.T, data []byte) zoffsets {
 		files: []device.SendFile{device.BytesFile("scan.tif", zmod, data)},
 		setup: func(rx, tx *devicetest.End) { tx.SetFault(devicetest.Record(&txLog)) },
 	})
-	if res.recvErr != nil || res.sendErr != nil {
-		t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-	}
+	mustSucceed(t, res)
 	at := func(pattern string) int64 {
 		i := bytes.Index(txLog, []byte(pattern))
 		if i < 0 {
@@ -266,19 +260,11 @@ func TestZmodemLineErrors(t *testing.T) {
 				},
 			})
 			if tt.wantErr == nil {
-				if res.recvErr != nil || res.sendErr != nil {
-					t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-				}
+				mustSucceed(t, res)
 				checkFiles(t, res, map[string][]byte{"scan.tif": data})
 				return
 			}
-			if !errors.Is(res.recvErr, tt.wantErr) {
-				t.Fatalf("receive error %v, want %v", res.recvErr, tt.wantErr)
-			}
-			if res.sendErr == nil {
-				t.Fatal("sender reports success")
-			}
-			checkDir(t, res.dir, 0) // no modification time: nothing is kept for resuming
+			mustFail(t, res, tt.wantErr)
 		})
 	}
 }
@@ -366,9 +352,7 @@ func TestZmodemResend(t *testing.T) {
 				files: []device.SendFile{f},
 				setup: func(rx, tx *devicetest.End) { tx.SetFault(fault) },
 			})
-			if res.recvErr != nil || res.sendErr != nil {
-				t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-			}
+			mustSucceed(t, res)
 			checkFiles(t, res, map[string][]byte{"scan.tif": data})
 			if want := int32(1); seekable && opens.Load() != want {
 				t.Errorf("a seekable file opened %d times, want %d", opens.Load(), want)
@@ -391,9 +375,7 @@ func TestZmodemTranscript(t *testing.T) {
 			tx.SetFault(devicetest.Record(&txLog))
 		},
 	})
-	if res.recvErr != nil || res.sendErr != nil {
-		t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-	}
+	mustSucceed(t, res)
 	// As rz and sz put them on the line.
 	const (
 		zrinit  = "**\x18B0100000023be50\r\x8a\x11"
@@ -428,9 +410,7 @@ func TestZmodemTrigger(t *testing.T) {
 		files: []device.SendFile{device.BytesFile("a.tif", zmod, []byte("II*\x00"))},
 		setup: func(rx, tx *devicetest.End) { rx.SetFault(devicetest.Record(&rxLog)) },
 	})
-	if res.recvErr != nil || res.sendErr != nil {
-		t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-	}
+	mustSucceed(t, res)
 	if want := "sz -b /scans/*\r**\x18B01"; !strings.HasPrefix(string(rxLog), want) {
 		t.Errorf("receiver began with %q, want %q", rxLog[:min(len(rxLog), 30)], want)
 	}
@@ -451,9 +431,7 @@ func TestZmodemEscapeControl(t *testing.T) {
 		z:     device.ZmodemOptions{EscapeControl: true},
 		sendZ: &device.ZmodemOptions{},
 	})
-	if res.recvErr != nil || res.sendErr != nil {
-		t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-	}
+	mustSucceed(t, res)
 	checkFiles(t, res, map[string][]byte{"a.bin": data})
 	start, end := bytes.Index(txLog, []byte("*\x18C\x18J")), bytes.Index(txLog, []byte("*\x18C\x18K"))
 	if start < 0 || end < start {
@@ -480,9 +458,7 @@ func TestZmodemGarbageFirst(t *testing.T) {
 			})
 		},
 	})
-	if res.recvErr != nil || res.sendErr != nil {
-		t.Fatalf("receive: %v; send: %v", res.recvErr, res.sendErr)
-	}
+	mustSucceed(t, res)
 	checkFiles(t, res, map[string][]byte{"scan.tif": data})
 }
 
