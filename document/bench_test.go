@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // benchPages is the length of the benchmark's fax documents.
@@ -84,7 +86,7 @@ func BenchmarkConvert(b *testing.B) {
 
 // memoryTimeout bounds one conversion run by the memory test; 500 pages
 // take well under a second.
-const memoryTimeout = toolTimeout
+const memoryTimeout = toolrun.Timeout
 
 // TestConvertMemoryFlat converts 10 and 500 pages of the same kinds in a
 // process of their own, which reports its peak resident memory (VmHWM),

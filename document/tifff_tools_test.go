@@ -17,13 +17,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // quiet runs a tool that must succeed without a word on standard error
 // (libtiff's warnings go there).
 func quiet(t *testing.T, name string, args ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), toolrun.Timeout)
 	defer cancel()
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, name, args...)

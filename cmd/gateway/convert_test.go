@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // convertPS is two pages of text and rules for the convert tests' inputs.
@@ -26,22 +25,12 @@ showpage
 showpage
 `
 
-// tool runs an external tool the convert tests need, failing the test
+// tool runs an external tool the convert tests need and returns its standard output, failing the test
 // when it is missing or fails.
 func tool(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Fatalf("%s is not installed (ghostscript, libtiff-tools, poppler-utils and qpdf are needed): %v", name, err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, stdout.Bytes(), stderr.Bytes())
-	}
-	return stdout.String()
+	stdout, _ := toolrun.Run(t, name, args...)
+	return stdout
 }
 
 // render makes out from the test pages with a Ghostscript device; a JPEG

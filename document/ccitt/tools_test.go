@@ -7,50 +7,32 @@ package ccitt
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
-// toolTimeout bounds one run of an external tool; each works on a few pages
-// and takes well under a second.
-const toolTimeout = 2 * time.Minute
-
-// toolPackages names the Debian package that brings each tool.
-var toolPackages = map[string]string{"gs": "ghostscript", "tiffcp": "libtiff-tools", "tiffset": "libtiff-tools"}
-
+// needTools fails the test unless the tools these tests run are installed.
 func needTools(t *testing.T) {
 	t.Helper()
-	for tool, pkg := range toolPackages {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed (Debian package %s): %v", tool, pkg, err)
-		}
-	}
+	toolrun.Need(t, "gs", "tiffcp", "tiffset")
 }
 
 // run runs a tool and returns its standard error, failing the test when
 // the tool fails.
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, stdout.Bytes(), stderr.Bytes())
-	}
-	return stderr.String()
+	_, stderr := toolrun.Run(t, name, args...)
+	return stderr
 }
 
 // testPostScript draws three pages of text, rules, diagonals and solid
@@ -80,23 +62,14 @@ showpage
 
 // gsTIFF renders the test pages with a Ghostscript TIFF device.
 func gsTIFF(t *testing.T, dir, device, res string, extra ...string) string {
-	ps := filepath.Join(dir, "pages.ps")
-	if _, err := os.Stat(ps); err != nil {
-		if err := os.WriteFile(ps, []byte(testPostScript), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out := filepath.Join(dir, device+"-"+res+strings.Join(extra, "")+".tif")
-	args := append([]string{"-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=" + device, "-r" + res}, extra...)
-	run(t, "gs", append(args, "-sOutputFile="+out, ps)...)
-	return out
+	t.Helper()
+	return toolrun.GhostscriptTIFF(t, dir, testPostScript, device, res, extra...)
 }
 
 // tiffcp copies in with tiffcp options into a new file.
 func tiffcp(t *testing.T, in string, opts ...string) string {
-	out := strings.TrimSuffix(in, ".tif") + strings.ReplaceAll(strings.Join(opts, ""), ":", "") + ".tif"
-	run(t, "tiffcp", append(opts, in, out)...)
-	return out
+	t.Helper()
+	return toolrun.Tiffcp(t, in, opts...)
 }
 
 // tiffPage is what the tests need of one TIFF page.
