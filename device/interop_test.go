@@ -4,22 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/device/mfpsim"
+	"github.com/scangate/gateway/internal/toolrun"
 )
-
-// lrzszExit bounds the wait for socat and the lrzsz program to exit once
-// the transfer is over.
-const lrzszExit = 10 * time.Second
 
 // openPTY opens a raw pseudo-terminal pair that lives until the test ends.
 func openPTY(t testing.TB) *mfpsim.PTY {
@@ -30,49 +24,6 @@ func openPTY(t testing.TB) *mfpsim.PTY {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
-}
-
-func needTools(t testing.TB, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed for this test (apt-get install socat lrzsz): %v", tool, err)
-		}
-	}
-}
-
-// startLrzsz runs an lrzsz program in dir on the pty slave through socat,
-// so that its exit-time flush of the terminal cannot swallow our last
-// bytes. It returns a function that waits for socat to exit.
-func startLrzsz(t testing.TB, slave, dir, program string) func() error {
-	t.Helper()
-	cmd := exec.Command("socat", "-t", "0.2", "FILE:"+slave+",raw,echo=0", "EXEC:"+program)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	pgid := cmd.Process.Pid
-	t.Cleanup(func() {
-		syscall.Kill(-pgid, syscall.SIGKILL) // socat and its child, by process group id
-		<-done
-		if t.Failed() {
-			t.Logf("%s: %s", program, stderr.String())
-		}
-	})
-	return func() error {
-		select {
-		case err := <-done:
-			done <- err
-			return err
-		case <-time.After(lrzszExit):
-			return errors.New("socat did not exit")
-		}
-	}
 }
 
 type testFile struct {
@@ -93,7 +44,7 @@ func interopFiles() []testFile {
 }
 
 func TestInteropReceiveFromSb(t *testing.T) {
-	needTools(t, "socat", "sb")
+	toolrun.Need(t, "socat", "sb")
 	files := interopFiles()
 	src := t.TempDir()
 	var names []string
@@ -106,7 +57,7 @@ func TestInteropReceiveFromSb(t *testing.T) {
 		names = append(names, f.name)
 	}
 	p := openPTY(t)
-	wait := startLrzsz(t, p.Path(), src, "sb -q "+strings.Join(names, " "))
+	wait := toolrun.StartLrzsz(t, p.Path(), src, "sb -q "+strings.Join(names, " "))
 
 	ctx, cancel := context.WithTimeout(context.Background(), testLimit)
 	defer cancel()
@@ -138,7 +89,7 @@ func TestInteropReceiveFromSb(t *testing.T) {
 }
 
 func TestInteropSendToRb(t *testing.T) {
-	needTools(t, "socat", "rb")
+	toolrun.Need(t, "socat", "rb")
 	files := interopFiles()
 	var send []device.SendFile
 	for _, f := range files {
@@ -146,7 +97,7 @@ func TestInteropSendToRb(t *testing.T) {
 	}
 	p := openPTY(t)
 	out := t.TempDir()
-	wait := startLrzsz(t, p.Path(), out, "rb -q")
+	wait := toolrun.StartLrzsz(t, p.Path(), out, "rb -q")
 
 	ctx, cancel := context.WithTimeout(context.Background(), testLimit)
 	defer cancel()

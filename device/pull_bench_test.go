@@ -9,6 +9,7 @@ import (
 
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/device/devicetest"
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // lineRate is the payload capacity of 115200 baud 8N1, in bytes per second.
@@ -51,7 +52,7 @@ func BenchmarkPullPaced(b *testing.B) {
 					b.Skipf("no %s receiver: %v", c.proto, err)
 				}
 			}
-			needTools(b, "socat", strings.Fields(c.send)[0])
+			toolrun.Need(b, "socat", strings.Fields(c.send)[0])
 			var rate, replies float64
 			for b.Loop() {
 				st := pacedPull(b, c.send, src, recv, c.recv)
@@ -76,7 +77,7 @@ func pacedPull(b *testing.B, send, src string, recv device.Receiver, lrzszRecv s
 	}
 	size := want.Size()
 	machine, gateway := openPTY(b), openPTY(b)
-	sent := startLrzsz(b, machine.Path(), src, send)
+	sent := toolrun.StartLrzsz(b, machine.Path(), src, send)
 	line := devicetest.Line{ByteRate: lineRate}
 	relay := devicetest.Relay(machine.Port(), gateway.Port(), devicetest.RelayConfig{AtoB: line, BtoA: line})
 	defer relay.Stop()
@@ -94,8 +95,8 @@ func pacedPull(b *testing.B, send, src string, recv device.Receiver, lrzszRecv s
 			b.Fatalf("receive: %v, %+v", err, files)
 		}
 	} else {
-		needTools(b, strings.Fields(lrzszRecv)[0])
-		if err := waitLong(startLrzsz(b, gateway.Path(), out, lrzszRecv)); err != nil {
+		toolrun.Need(b, strings.Fields(lrzszRecv)[0])
+		if err := waitLong(toolrun.StartLrzsz(b, gateway.Path(), out, lrzszRecv)); err != nil {
 			b.Fatalf("%s: %v", lrzszRecv, err)
 		}
 		st, err := os.Stat(filepath.Join(out, "scan.tif"))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/scangate/gateway/device"
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 func TestInteropXmodemReceiveFromSx(t *testing.T) {
@@ -18,13 +19,13 @@ func TestInteropXmodemReceiveFromSx(t *testing.T) {
 		{"1K blocks", "-k "},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			needTools(t, "socat", "sx")
+			toolrun.Need(t, "socat", "sx")
 			src := t.TempDir()
 			if err := os.WriteFile(filepath.Join(src, "scan.tif"), data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			p := openPTY(t)
-			wait := startLrzsz(t, p.Path(), src, "sx -q "+tt.flags+"scan.tif")
+			wait := toolrun.StartLrzsz(t, p.Path(), src, "sx -q "+tt.flags+"scan.tif")
 			ctx, cancel := context.WithTimeout(context.Background(), testLimit)
 			defer cancel()
 			recv := device.NewXmodemReceiver(device.Options{})
@@ -50,10 +51,10 @@ func TestInteropXmodemSendToRx(t *testing.T) {
 		{"CRC, 1K blocks", "xmodem-1k", "rx -c -q"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			needTools(t, "socat", "rx")
+			toolrun.Need(t, "socat", "rx")
 			out := t.TempDir()
 			p := openPTY(t)
-			wait := startLrzsz(t, p.Path(), out, tt.rx+" got.bin")
+			wait := toolrun.StartLrzsz(t, p.Path(), out, tt.rx+" got.bin")
 			ctx, cancel := context.WithTimeout(context.Background(), testLimit)
 			defer cancel()
 			send, _ := device.NewSender(tt.proto, device.Options{})

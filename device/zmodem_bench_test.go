@@ -9,6 +9,7 @@ import (
 
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/device/devicetest"
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // BenchmarkZmodem measures unpaced ZMODEM throughput of a 5 MB file: our
@@ -44,12 +45,12 @@ func BenchmarkZmodem(b *testing.B) {
 			}
 		})
 		b.Run("pty/rz/"+name, func(b *testing.B) {
-			needTools(b, "socat", "rz")
+			toolrun.Need(b, "socat", "rz")
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
 				b.StopTimer()
 				p := openPTY(b)
-				wait := startLrzsz(b, p.Path(), b.TempDir(), "rz -q")
+				wait := toolrun.StartLrzsz(b, p.Path(), b.TempDir(), "rz -q")
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				b.StartTimer()
 				if err := device.NewZmodem(device.Options{}, z).Send(ctx, p.Port(), []device.SendFile{file}); err != nil {
@@ -66,12 +67,12 @@ func BenchmarkZmodem(b *testing.B) {
 	}
 	for _, c := range []struct{ name, sz string }{{"1K", "sz -q scan.tif"}, {"8K", "sz -8 -q scan.tif"}} {
 		b.Run("pty/sz/"+c.name, func(b *testing.B) {
-			needTools(b, "socat", "sz")
+			toolrun.Need(b, "socat", "sz")
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
 				b.StopTimer()
 				p := openPTY(b)
-				wait := startLrzsz(b, p.Path(), src, c.sz)
+				wait := toolrun.StartLrzsz(b, p.Path(), src, c.sz)
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				dir := b.TempDir()
 				b.StartTimer()

@@ -13,6 +13,7 @@ import (
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/device/devicetest"
 	"github.com/scangate/gateway/device/mfpsim"
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // zmodemFiles are the files of the ZMODEM interoperability tests: 0 B,
@@ -40,7 +41,7 @@ func totalSize(files []testFile) int {
 }
 
 func TestZmodemInteropReceiveFromSz(t *testing.T) {
-	needTools(t, "socat", "sz")
+	toolrun.Need(t, "socat", "sz")
 	files := zmodemFiles()
 	src := t.TempDir()
 	var names []string
@@ -63,7 +64,7 @@ func TestZmodemInteropReceiveFromSz(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openPTY(t)
-			wait := startLrzsz(t, p.Path(), src, tt.sz+" "+strings.Join(names, " "))
+			wait := toolrun.StartLrzsz(t, p.Path(), src, tt.sz+" "+strings.Join(names, " "))
 			ctx, cancel := context.WithTimeout(context.Background(), testLimit)
 			defer cancel()
 			recv, err := device.NewReceiver("zmodem", device.Options{})
@@ -98,7 +99,7 @@ func TestZmodemInteropReceiveFromSz(t *testing.T) {
 }
 
 func TestZmodemInteropSendToRz(t *testing.T) {
-	needTools(t, "socat", "rz")
+	toolrun.Need(t, "socat", "rz")
 	files := zmodemFiles()
 	var send []device.SendFile
 	for _, f := range files {
@@ -117,7 +118,7 @@ func TestZmodemInteropSendToRz(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openPTY(t)
 			out := t.TempDir()
-			wait := startLrzsz(t, p.Path(), out, tt.rz)
+			wait := toolrun.StartLrzsz(t, p.Path(), out, tt.rz)
 			ctx, cancel := context.WithTimeout(context.Background(), testLimit)
 			defer cancel()
 			start := time.Now()
@@ -154,7 +155,7 @@ const noisyTimeout = 45 * time.Second
 // through a relay that damages one byte in 10,000 of the data: both
 // recover with ZRPOS and land the file byte-exact.
 func TestZmodemInteropNoisy(t *testing.T) {
-	needTools(t, "socat", "sz", "rz")
+	toolrun.Need(t, "socat", "sz", "rz")
 	data := pattern(1<<20, 33)
 	src := t.TempDir()
 	if err := os.WriteFile(filepath.Join(src, "scan.tif"), data, 0o644); err != nil {
@@ -166,7 +167,7 @@ func TestZmodemInteropNoisy(t *testing.T) {
 
 	t.Run("from sz", func(t *testing.T) {
 		machine, gateway := openPTY(t), openPTY(t)
-		wait := startLrzsz(t, machine.Path(), src, "sz -q scan.tif")
+		wait := toolrun.StartLrzsz(t, machine.Path(), src, "sz -q scan.tif")
 		relay := noisyRelay(t, machine, gateway, noisy)
 		port, err := device.OpenSerial(device.SerialConfig{Path: gateway.Path(), Baud: 115200})
 		if err != nil {
@@ -192,7 +193,7 @@ func TestZmodemInteropNoisy(t *testing.T) {
 	t.Run("to rz", func(t *testing.T) {
 		machine, gateway := openPTY(t), openPTY(t)
 		out := t.TempDir()
-		wait := startLrzsz(t, gateway.Path(), out, "rz -q")
+		wait := toolrun.StartLrzsz(t, gateway.Path(), out, "rz -q")
 		relay := noisyRelay(t, machine, gateway, noisy)
 		port, err := device.OpenSerial(device.SerialConfig{Path: machine.Path(), Baud: 115200})
 		if err != nil {

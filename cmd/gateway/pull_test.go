@@ -8,21 +8,17 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/device/devicetest"
 	"github.com/scangate/gateway/device/mfpsim"
+	"github.com/scangate/gateway/internal/toolrun"
 )
-
-// lrzszExit bounds the wait for socat and an lrzsz program to exit once the pull is over.
-const lrzszExit = 10 * time.Second
 
 func randomBytes(n int, seed uint64) []byte {
 	r := rand.New(rand.NewPCG(seed, 2))
@@ -47,39 +43,6 @@ func machineLine(t *testing.T, line devicetest.Line) (machine, gateway *mfpsim.P
 	r := devicetest.Relay(machine.Port(), gateway.Port(), devicetest.RelayConfig{AtoB: line, Seed: 1})
 	t.Cleanup(func() { r.Stop() })
 	return machine, gateway
-}
-
-// startSender runs an lrzsz sender in dir on a pty slave through socat, so that its exit-time flush of the
-// terminal cannot swallow the last bytes, and returns a function that waits for it.
-func startSender(t *testing.T, slave, dir, program string) func() error {
-	t.Helper()
-	for _, tool := range []string{"socat", strings.Fields(program)[0]} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed for this test (apt-get install socat lrzsz): %v", tool, err)
-		}
-	}
-	cmd := exec.Command("socat", "-t", "0.2", "FILE:"+slave+",raw,echo=0", "EXEC:"+program)
-	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	pgid := cmd.Process.Pid
-	t.Cleanup(func() {
-		syscall.Kill(-pgid, syscall.SIGKILL) // socat and its child, by process group id
-		<-done
-	})
-	return func() error {
-		select {
-		case err := <-done:
-			done <- err
-			return err
-		case <-time.After(lrzszExit):
-			return fmt.Errorf("%s did not exit", program)
-		}
-	}
 }
 
 // pullLine is one line of the output of pull.
@@ -133,7 +96,7 @@ func TestPullFromLrzsz(t *testing.T) {
 				}
 			}
 			machine, gw := machineLine(t, devicetest.Line{})
-			wait := startSender(t, machine.Path(), src, tt.sender)
+			wait := toolrun.StartLrzsz(t, machine.Path(), src, tt.sender)
 			out := filepath.Join(t.TempDir(), "in")
 			r := gateway(t, "pull", "--port", gw.Path(), "--protocol", tt.protocol, "--out", out, "--timeout", "10s")
 			checkPulled(t, r, out, tt.files, tt.nameRE)
