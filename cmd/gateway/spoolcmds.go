@@ -14,6 +14,7 @@ import (
 	"github.com/scangate/gateway/appliance"
 	"github.com/scangate/gateway/board"
 	"github.com/scangate/gateway/config"
+	"github.com/scangate/gateway/internal/procstat"
 	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
 )
@@ -110,7 +111,7 @@ func cmdSend(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	out, err := g.Send(ctx, fs.Args(), to, o.subject, !o.noWait)
-	opts.Log.Debug("send finished", "peak_rss_bytes", peakRSS())
+	opts.Log.Debug("send finished", "peak_rss_bytes", procstat.PeakRSS())
 	j := out.Job
 	if j == nil {
 		return err
@@ -200,7 +201,7 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	}
 	log.Info("gateway running", "spool", cfg.Spool.Dir, "board", cfg.Board.Profile, "server", cfg.Account.Server)
 	err = g.Run(ctx, b, appliance.PanelOptions{ConfigPath: o.config, Blink: true, Version: version, Serial: machineSerial()})
-	log.Debug("gateway stopped", "peak_rss_bytes", peakRSS())
+	log.Debug("gateway stopped", "peak_rss_bytes", procstat.PeakRSS())
 	if errors.Is(err, appliance.ErrQuit) || ctx.Err() != nil && err == nil {
 		return nil
 	}

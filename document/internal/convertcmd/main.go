@@ -6,14 +6,12 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/scangate/gateway/document"
+	"github.com/scangate/gateway/internal/procstat"
 )
 
 func main() {
@@ -28,23 +26,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Println(pages, peakKiB())
-}
-
-// peakKiB returns the process's peak resident set size from
-// /proc/self/status. Unlike the rusage a parent reads, it does not start
-// from the parent's memory at the fork.
-func peakKiB() int {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	sc := bufio.NewScanner(bytes.NewReader(status))
-	for sc.Scan() {
-		if f := bytes.Fields(sc.Bytes()); len(f) >= 2 && string(f[0]) == "VmHWM:" {
-			v, _ := strconv.Atoi(string(f[1]))
-			return v
-		}
-	}
-	return 0
+	fmt.Println(pages, procstat.PeakRSS()>>10)
 }
