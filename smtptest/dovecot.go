@@ -87,23 +87,7 @@ func StartDovecot(t testing.TB, cfg DovecotConfig) *Dovecot {
 	if err := d.prepare(); err != nil {
 		t.Fatalf("smtptest: %v", err)
 	}
-	for attempt := 1; ; attempt++ {
-		logged := len(d.Log())
-		err := d.start(bin)
-		if err == nil {
-			break
-		}
-		d.stop()
-		// A port taken by some other program between the choice and the bind: choose again.
-		if attempt == postfixStartAttempts || !strings.Contains(d.Log()[logged:], "Address already in use") {
-			t.Fatalf("smtptest: starting Dovecot in %s: %v\nlog:\n%s", d.Dir, err, d.Log())
-		}
-	}
-	t.Cleanup(func() {
-		if err := d.stop(); err != nil {
-			t.Errorf("smtptest: %v\nlog:\n%s", err, d.Log())
-		}
-	})
+	startServer(t, "Dovecot", d.Dir, d.Log, func() error { return d.start(bin) }, d.stop)
 	return d
 }
 

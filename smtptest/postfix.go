@@ -197,29 +197,36 @@ func StartPostfix(t testing.TB, cfg PostfixConfig) *Postfix {
 	if err := p.prepare(); err != nil {
 		t.Fatalf("smtptest: %v", err)
 	}
-	for attempt := 1; ; attempt++ {
-		logged := len(p.Log())
-		err := p.start()
-		if err == nil {
-			break
-		}
-		p.stop() // a master that came up half-way
-		// A port taken by some other program between the choice and the master's bind: choose again.
-		if attempt == postfixStartAttempts || !strings.Contains(p.Log()[logged:], "Address already in use") {
-			t.Fatalf("smtptest: starting Postfix in %s: %v\nmail log:\n%s", p.Dir, err, p.Log())
-		}
-	}
-	t.Cleanup(func() {
-		if err := p.stop(); err != nil {
-			t.Errorf("smtptest: %v\nmail log:\n%s", err, p.Log())
-		}
-	})
+	startServer(t, "Postfix", p.Dir, p.Log, p.start, p.stop)
 	for _, addr := range []string{p.StartTLSAddr, p.TLSAddr} {
 		if err := p.awaitGreeting(addr); err != nil {
 			t.Fatalf("smtptest: Postfix does not greet on %s: %v\nmail log:\n%s", addr, err, p.Log())
 		}
 	}
 	return p
+}
+
+// startServer calls start until the server runs, and has it stopped when the test ends. start chooses free
+// ports each time: another program may take one between the choice and the bind, and then, after stop undoes
+// the half start, start tries again. log is the server's log, for failure messages.
+func startServer(t testing.TB, name, dir string, log func() string, start func() error, stop func() error) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		logged := len(log())
+		err := start()
+		if err == nil {
+			break
+		}
+		stop()
+		if attempt == postfixStartAttempts || !strings.Contains(log()[logged:], "Address already in use") {
+			t.Fatalf("smtptest: starting %s in %s: %v\nlog:\n%s", name, dir, err, log())
+		}
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("smtptest: %v\nlog:\n%s", err, log())
+		}
+	})
 }
 
 // prepare writes everything but the ports: directories, certificate, SASL configuration and users.
