@@ -58,7 +58,7 @@ func auth(c Conn, m sasl.Client, noIR bool) (irSent bool, err error) {
 	fail := func(kind Kind, rep *Reply, err error) error {
 		e := &Error{Kind: kind, Mechanism: mech, Reply: rep, Err: err}
 		if d, ok := m.(Detailer); ok {
-			e.Detail = d.Detail()
+			e.Detail = Sanitize(d.Detail()) // the server's words
 		}
 		return e
 	}
@@ -83,10 +83,7 @@ func auth(c Conn, m sasl.Client, noIR bool) (irSent bool, err error) {
 	for round := 0; ; round++ {
 		rep, err := c.ReadReply()
 		if err != nil {
-			if errors.Is(err, ErrMalformedReply) {
-				return irSent, fail(Protocol, nil, err)
-			}
-			return irSent, fail(Temporary, nil, err)
+			return irSent, fail(readKind(err), nil, err)
 		}
 		switch {
 		case rep.Code == 235:
@@ -151,7 +148,7 @@ func answer(m sasl.Client, rep *Reply, round int, pending *[]byte) ([]byte, erro
 func cancel(c Conn, mech string, cause error, m sasl.Client) error {
 	e := &Error{Kind: Cancelled, Mechanism: mech, Err: cause}
 	if d, ok := m.(Detailer); ok {
-		e.Detail = d.Detail()
+		e.Detail = Sanitize(d.Detail()) // the server's words
 	}
 	if err := c.WriteLine("*", false); err != nil {
 		e.Kind, e.Err = Temporary, err
@@ -159,7 +156,7 @@ func cancel(c Conn, mech string, cause error, m sasl.Client) error {
 	}
 	rep, err := c.ReadReply()
 	if err != nil {
-		if !errors.Is(err, ErrMalformedReply) {
+		if readKind(err) == Temporary {
 			e.Kind = Temporary
 		}
 		e.Err = errors.Join(cause, err)
@@ -167,4 +164,13 @@ func cancel(c Conn, mech string, cause error, m sasl.Client) error {
 	}
 	e.Reply = rep
 	return e
+}
+
+// readKind classifies a failure to read a reply: a reply that breaks the grammar is the server's protocol
+// error; a dropped connection, a timeout, or a reply beyond our size limits may pass (ErrReplyTooLarge).
+func readKind(err error) Kind {
+	if errors.Is(err, ErrMalformedReply) && !errors.Is(err, ErrReplyTooLarge) {
+		return Protocol
+	}
+	return Temporary
 }

@@ -289,3 +289,17 @@ func (f *fixedClient) Next(ch []byte) ([]byte, error) {
 }
 
 func (f *fixedClient) Verify() error { return f.verifyErr }
+
+// A reply beyond our size limits during AUTH is temporary, like a dropped connection; one that breaks the
+// grammar is the server's protocol error.
+func TestAuthReplyTooLarge(t *testing.T) {
+	err := run(t, login("u", "p"), "C: AUTH LOGIN", "S: 334 "+strings.Repeat("A", MaxChallengeLine))
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Kind != Temporary || !errors.Is(err, ErrReplyTooLarge) {
+		t.Fatalf("oversized challenge: %v, want temporary", err)
+	}
+	err = run(t, login("u", "p"), "C: AUTH LOGIN", "S: 33x what")
+	if !errors.As(err, &ae) || ae.Kind != Protocol {
+		t.Fatalf("malformed reply: %v, want a protocol error", err)
+	}
+}

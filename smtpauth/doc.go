@@ -6,8 +6,15 @@
 // A Reader reads complete SMTP replies strictly: every line must end in CRLF, a continuation line must repeat
 // the reply code, codes outside 200-599 are refused, and line lengths are bounded (12288 octets for a 334
 // challenge, which RFC 4954 requires, 4096 for other lines, and a cap on the lines of one reply) so that a
-// hostile server cannot exhaust memory. Enhanced status codes (RFC 2034) are parsed from 2xx, 4xx and 5xx
-// replies only; a 334 line is never stripped of anything.
+// hostile server cannot exhaust memory. A reply that breaks the grammar is ErrMalformedReply; one that breaks
+// only the size limits is also ErrReplyTooLarge, which callers treat as temporary. Enhanced status codes
+// (RFC 2034) are parsed from 2xx, 4xx and 5xx replies only; a 334 line is never stripped of anything.
+//
+// # Server text on display
+//
+// A server's text may carry terminal escape sequences or bidirectional overrides. Sanitize replaces them, and
+// everything that shows server text to people goes through it: Reply.Text and Reply.String, the lines a
+// Reader hands to its trace, Error's message and Detail. Reply.Lines keeps the raw text for protocol use.
 //
 // # The exchange
 //

@@ -10,7 +10,8 @@ type Kind int
 
 // The kinds of outcome. The comments say what the gateway does about each.
 const (
-	// Temporary: a 4xx reply (454 among them), a dropped connection or a timeout. Keep the scan, retry later.
+	// Temporary: a 4xx reply (454 among them), a dropped connection, a timeout, or a reply beyond our size
+	// limits (ErrReplyTooLarge). Keep the scan, retry later.
 	Temporary Kind = iota + 1
 	// CredentialsRejected: 535, the server rejected the user name or password. Do not retry with the same secret.
 	CredentialsRejected
@@ -27,7 +28,7 @@ const (
 	// Cancelled: we cancelled with "*" (a challenge that did not decode, a mechanism that refused the
 	// server's message, too many rounds). It points at a broken or hostile server.
 	Cancelled
-	// Protocol: the server broke the protocol (malformed reply, unexpected code).
+	// Protocol: the server broke the protocol (a reply that breaks the grammar, an unexpected code).
 	Protocol
 )
 
@@ -89,7 +90,8 @@ type Error struct {
 	Detail string
 }
 
-// Error formats the outcome; it never contains credentials.
+// Error formats the outcome; it never contains credentials, and the server's words in it (its reply, a
+// mechanism's report of a refusal) are made safe for display by Sanitize.
 func (e *Error) Error() string {
 	s := "smtpauth: "
 	if e.Mechanism != "" {
@@ -105,7 +107,7 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
-	return s
+	return Sanitize(s)
 }
 
 // Unwrap exposes the kind's sentinel and the cause to errors.Is and errors.As.

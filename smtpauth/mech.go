@@ -94,7 +94,7 @@ func Select(advertised []string, cred Credentials, ch Channel, o Options) (strin
 		prefer = DefaultPreference
 	}
 	return "", nil, &Error{Kind: Unsupported, Err: fmt.Errorf("the server offers %s; usable with these settings: %s",
-		listOrNone(advertised), listOrNone(usable(prefer, cred, ch)))}
+		Sanitize(listOrNone(advertised)), listOrNone(usable(prefer, cred, ch)))}
 }
 
 // candidates returns the advertised mechanisms that may be used, best first.

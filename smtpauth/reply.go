@@ -33,10 +33,12 @@ type Reply struct {
 	Lines []string
 }
 
-// Text returns the reply's lines joined by a space.
-func (r *Reply) Text() string { return strings.Join(r.Lines, " ") }
+// Text returns the reply's lines joined by a space, made safe for display by Sanitize: it goes into error
+// messages, the journal and the panel. Lines keeps the text as the server sent it.
+func (r *Reply) Text() string { return Sanitize(strings.Join(r.Lines, " ")) }
 
-// String formats the reply as "535 5.7.8 text", for messages and logs.
+// String formats the reply as "535 5.7.8 text", for messages and logs; the text is Text's, made safe for
+// display.
 func (r *Reply) String() string {
 	s := strconv.Itoa(r.Code)
 	if r.Enhanced != (smtp.EnhancedCode{}) {
@@ -54,6 +56,21 @@ func (r *Reply) Class() int { return r.Code / 100 }
 // ErrMalformedReply is wrapped by every error about a reply that breaks the SMTP grammar or our limits.
 var ErrMalformedReply = errors.New("malformed reply")
 
+// ErrReplyTooLarge is wrapped, besides ErrMalformedReply, by errors about a reply that breaks our size limits: a
+// line longer than MaxChallengeLine (MaxReplyLine for replies other than 334), or more than MaxReplyLines lines.
+// Unlike a reply that breaks the grammar, such a reply is likely a passing fault of a real SMTP server (a
+// runaway banner, a misconfigured front end), so callers treat it as temporary. The stream is out of step
+// afterwards: the rest of the reply is still unread.
+var ErrReplyTooLarge = errors.New("reply too large")
+
+// limitError is a reply beyond our limits, said in words that name what the server did.
+type limitError struct{ what string }
+
+func (e *limitError) Error() string { return "smtpauth: the server sent " + e.what }
+
+// Unwrap makes the error both malformed and too large for errors.Is.
+func (e *limitError) Unwrap() []error { return []error{ErrMalformedReply, ErrReplyTooLarge} }
+
 // Reader reads SMTP replies from a server.
 type Reader struct {
 	r     *bufio.Reader
@@ -65,8 +82,17 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{r: bufio.NewReaderSize(r, MaxChallengeLine)}
 }
 
-// SetTrace makes the Reader hand every line it reads, without CRLF, to f (for wire transcripts).
+// SetTrace makes the Reader hand every line it reads to f, for wire transcripts: without CRLF, and made safe
+// for display by Sanitize, since transcripts are read by people, on terminals.
 func (rd *Reader) SetTrace(f func(line string)) { rd.trace = f }
+
+// Peek waits until at least one byte of a reply has arrived, without consuming it, and returns the read error
+// if none did (a deadline that passed, a closed connection). It lets a caller tell a server that says nothing at
+// all from one that is slow in the middle of a reply.
+func (rd *Reader) Peek() error {
+	_, err := rd.r.Peek(1)
+	return err
+}
 
 // Buffered returns how many bytes have been received but not read yet (a server that answers before being
 // asked, for example).
@@ -77,14 +103,14 @@ func (rd *Reader) ReadReply() (*Reply, error) {
 	var rep Reply
 	for n := 0; ; n++ {
 		if n == MaxReplyLines {
-			return nil, fmt.Errorf("smtpauth: %w: more than %d lines", ErrMalformedReply, MaxReplyLines)
+			return nil, &limitError{fmt.Sprintf("a reply of more than %d lines", MaxReplyLines)}
 		}
 		line, err := rd.readLine()
 		if err != nil {
 			return nil, err
 		}
 		if rd.trace != nil {
-			rd.trace(line[:len(line)-2])
+			rd.trace(Sanitize(line[:len(line)-2]))
 		}
 		code, more, text, err := parseLine(line)
 		if err != nil {
@@ -96,7 +122,7 @@ func (rd *Reader) ReadReply() (*Reply, error) {
 			return nil, fmt.Errorf("smtpauth: %w: continuation line with code %d after %d", ErrMalformedReply, code, rep.Code)
 		}
 		if code != 334 && len(line) > MaxReplyLine {
-			return nil, fmt.Errorf("smtpauth: %w: reply line of %d octets", ErrMalformedReply, len(line))
+			return nil, &limitError{fmt.Sprintf("a reply line longer than %d octets", MaxReplyLine)}
 		}
 		if c := code / 100; c == 2 || c == 4 || c == 5 {
 			if ec, rest, ok := parseEnhanced(text); ok {
@@ -121,7 +147,7 @@ func (rd *Reader) readLine() (string, error) {
 		chunk, err := rd.r.ReadSlice('\n')
 		b = append(b, chunk...)
 		if len(b) > MaxChallengeLine {
-			return "", fmt.Errorf("smtpauth: %w: line longer than %d octets", ErrMalformedReply, MaxChallengeLine)
+			return "", &limitError{fmt.Sprintf("a reply line longer than %d octets", MaxChallengeLine)}
 		}
 		if err == bufio.ErrBufferFull {
 			continue

@@ -2,6 +2,7 @@ package smtpauth
 
 import (
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -128,4 +129,38 @@ func (c *fuzzConn) ReadReply() (*Reply, error) {
 		c.last = 0
 	}
 	return r, err
+}
+
+// A reply beyond our size limits is ErrReplyTooLarge (and still malformed), in words that say what the server
+// did; a reply that breaks the grammar is not too large.
+func TestReadReplyTooLarge(t *testing.T) {
+	for _, tt := range []struct{ in, words string }{
+		{"250 " + strings.Repeat("a", 10<<20) + "\r\n", "the server sent a reply line longer than 12288 octets"},
+		{"250 " + strings.Repeat("a", MaxReplyLine) + "\r\n", "the server sent a reply line longer than 4096 octets"},
+		{strings.Repeat("250-x\r\n", 10000) + "250 x\r\n", "the server sent a reply of more than 128 lines"},
+	} {
+		_, err := NewReader(strings.NewReader(tt.in)).ReadReply()
+		if !errors.Is(err, ErrReplyTooLarge) || !errors.Is(err, ErrMalformedReply) || !strings.Contains(err.Error(), tt.words) {
+			t.Errorf("%.20q: err = %v, want too large with %q", tt.in, err, tt.words)
+		}
+	}
+	for _, in := range []string{"abc ok\r\n", "250 ok\n", "535-a\r\n250 b\r\n"} {
+		if _, err := NewReader(strings.NewReader(in)).ReadReply(); errors.Is(err, ErrReplyTooLarge) {
+			t.Errorf("%q: err = %v, want malformed but not too large", in, err)
+		}
+	}
+}
+
+// Peek waits for the first byte without taking it: the reply is still read whole.
+func TestReaderPeek(t *testing.T) {
+	rd := NewReader(strings.NewReader("220 ready\r\n"))
+	if err := rd.Peek(); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := rd.ReadReply(); err != nil || r.Code != 220 || r.Lines[0] != "ready" {
+		t.Fatalf("ReadReply after Peek = %+v, %v", r, err)
+	}
+	if err := NewReader(strings.NewReader("")).Peek(); err != io.EOF {
+		t.Fatalf("Peek on a closed stream = %v, want EOF", err)
+	}
 }

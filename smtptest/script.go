@@ -32,6 +32,7 @@ type Scripted struct {
 	tlsCfg *tls.Config
 	steps  []string
 	done   chan struct{}
+	ended  chan struct{} // closed when the test ends: a SILENT step stops waiting
 	mu     sync.Mutex
 	err    error
 	got    bytes.Buffer // every byte the client sent, TLS or not, decrypted
@@ -51,7 +52,7 @@ type ScriptOptions struct {
 // The server stops when the script ends, the client hangs up, or the test ends.
 func Script(t testing.TB, opts ScriptOptions, steps ...string) *Scripted {
 	t.Helper()
-	s := &Scripted{steps: steps, done: make(chan struct{}), tlsCfg: opts.TLS}
+	s := &Scripted{steps: steps, done: make(chan struct{}), ended: make(chan struct{}), tlsCfg: opts.TLS}
 	if s.tlsCfg == nil {
 		ca, err := smtpserver.NewAuthority(time.Now())
 		if err != nil {
@@ -71,6 +72,7 @@ func Script(t testing.TB, opts ScriptOptions, steps ...string) *Scripted {
 	s.ln, s.Addr = ln, ln.Addr().String()
 	go s.serve(opts.ImplicitTLS)
 	t.Cleanup(func() {
+		close(s.ended)
 		ln.Close()
 		<-s.done
 	})
@@ -135,6 +137,8 @@ func (s *Scripted) serve(implicit bool) {
 			}
 			s.record(string(b))
 			return
+		case "SKIPHELLO":
+			err = s.skipHello(conn, r)
 		case "CLOSE":
 			return
 		case "SILENT":
@@ -143,7 +147,11 @@ func (s *Scripted) serve(implicit bool) {
 				err = perr
 				break
 			}
-			time.Sleep(d)
+			select {
+			case <-time.After(d):
+			case <-s.ended:
+				return // the test is over: stop waiting for nothing
+			}
 		case "RAW":
 			b, herr := hex.DecodeString(arg)
 			if herr != nil {
@@ -167,6 +175,21 @@ func (s *Scripted) serve(implicit bool) {
 	} else {
 		_ = err
 	}
+}
+
+// skipHello reads one TLS ClientHello record whole, so that the script can go on in clear after it.
+func (s *Scripted) skipHello(conn net.Conn, r *bufio.Reader) error {
+	conn.SetReadDeadline(time.Now().Add(stepTimeout))
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return fmt.Errorf("client sent no TLS record: %v", err)
+	}
+	s.record(string(hdr[:3]))
+	if hdr[0] != 0x16 || hdr[1] != 0x03 {
+		return fmt.Errorf("first bytes % x are not a TLS ClientHello", hdr)
+	}
+	_, err := io.CopyN(io.Discard, r, int64(hdr[3])<<8|int64(hdr[4]))
+	return err
 }
 
 func (s *Scripted) expect(conn net.Conn, r *bufio.Reader, want string) error {

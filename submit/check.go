@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/scangate/gateway/smtpauth"
 )
 
 // Report is what Check found, step by step; each field is filled as far as the check got.
@@ -18,7 +20,8 @@ type Report struct {
 	Remote string
 	// TLS is the state of the TLS connection, with the server's certificate chain.
 	TLS *tls.ConnectionState
-	// Extensions are the EHLO keywords (with parameters) the server offered, after TLS.
+	// Extensions are the EHLO keywords (with parameters) the server offered, after TLS, made safe for display
+	// by smtpauth.Sanitize.
 	Extensions []string
 	// Mechanism is the SASL mechanism that authenticated (or was tried last).
 	Mechanism string
@@ -29,7 +32,8 @@ const dnsTimeout = 15 * time.Second
 
 // Check runs the session's steps one by one for a diagnosis: DNS, TCP, TLS with the certificate, EHLO, AUTH,
 // then QUIT. It sends no mail. The error is the one Dial would return (an *Error whose Op names the step), or
-// an *Error with Op "DNS" when the name does not resolve.
+// an *Error with Op "DNS" when the name does not resolve. As with Dial, ctx governs the whole check: when it is
+// done, the connection is closed and Check returns at once.
 func Check(ctx context.Context, acct Account, opts Options) (*Report, error) {
 	rep := &Report{}
 	host, _, err := net.SplitHostPort(acct.Server)
@@ -64,7 +68,7 @@ func Check(ctx context.Context, acct Account, opts Options) (*Report, error) {
 		rep.TLS = s.tlsState
 		rep.Mechanism = s.authMech
 		for k, v := range s.ext {
-			rep.Extensions = append(rep.Extensions, strings.TrimSpace(k+" "+v))
+			rep.Extensions = append(rep.Extensions, smtpauth.Sanitize(strings.TrimSpace(k+" "+v)))
 		}
 		sort.Strings(rep.Extensions)
 	}

@@ -450,3 +450,32 @@ func TestREQ45TemporaryOrPermanent(t *testing.T) {
 		s.Wait(t)
 	}
 }
+
+// Servers that predate RFC 4954 (old Exchange, appliances) advertise "AUTH=MECH ..."; without an "AUTH" line
+// those mechanisms are used. An "AUTH" line wins when both come.
+func TestOldAuthForm(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ehlo []string
+		auth []string
+		mech string
+	}{
+		{"AUTH= only", []string{"S: 250-mx.test", "S: 250 AUTH=LOGIN PLAIN"}, authPlain, "PLAIN"},
+		{"AUTH= lower case", []string{"S: 250-mx.test", "S: 250 auth=login plain"}, authPlain, "PLAIN"},
+		{"AUTH wins", []string{"S: 250-mx.test", "S: 250-AUTH=PLAIN", "S: 250 AUTH LOGIN"},
+			[]string{"C: AUTH LOGIN", "S: 334 VXNlcm5hbWU6", "C: c2Nhbm5lcg==", "S: 334 UGFzc3dvcmQ6", "C: czNjcmV0", "S: 235 2.7.0 ok"}, "LOGIN"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sess, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil,
+				join(greet, offerTLS, []string{"TLS", "C: EHLO gw.example"}, tt.ehlo, tt.auth, quit)...)
+			if err != nil {
+				t.Fatalf("Dial: %v", err)
+			}
+			if sess.Mechanism() != tt.mech {
+				t.Errorf("mechanism %q, want %q", sess.Mechanism(), tt.mech)
+			}
+			sess.Quit()
+			s.Wait(t)
+		})
+	}
+}

@@ -17,6 +17,8 @@ type Error struct {
 	Err  error
 }
 
+// Error formats the failure for people: the server's words in it are made safe for display
+// (smtpauth.Sanitize).
 func (e *Error) Error() string {
 	s := "submit: " + e.Op
 	if e.Reply != nil {
@@ -25,9 +27,10 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
-	return s
+	return smtpauth.Sanitize(s)
 }
 
+// Unwrap returns the cause, for errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Temporary reports whether a later attempt may succeed without any change of settings.

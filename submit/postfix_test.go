@@ -155,6 +155,28 @@ func TestPostfix(t *testing.T) {
 		}
 	})
 
+	// The security setting names the other port's protocol: a settings problem, told in words that name the
+	// setting. Postfix's implicit-TLS port waits for the ClientHello and never greets in clear; its submission
+	// port greets in clear first.
+	t.Run("security mismatch", func(t *testing.T) {
+		for _, tt := range []struct {
+			sec   submit.Security
+			addr  string
+			words string
+		}{
+			{submit.StartTLS, pf.TLSAddr, "expects security = tls"},
+			{submit.ImplicitTLS, pf.StartTLSAddr, "expects security = starttls"},
+		} {
+			acct := postfixAccount(pf, tt.sec, "PLAIN")
+			acct.Server = tt.addr
+			opts := submit.Options{Timeouts: submit.Timeouts{GreetingProbe: 100 * time.Millisecond}}
+			_, err := submit.Dial(t.Context(), acct, opts)
+			if !errors.Is(err, submit.ErrSecurityMismatch) || submit.IsTemporary(err) || !strings.Contains(err.Error(), tt.words) {
+				t.Errorf("security %s on %s: Dial = %v, want a security mismatch (%q), not temporary", tt.sec, tt.addr, err, tt.words)
+			}
+		}
+	})
+
 	t.Run("no relay without AUTH", func(t *testing.T) {
 		acct := postfixAccount(pf, submit.StartTLS, "PLAIN")
 		acct.User, acct.Password = "", ""

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -89,6 +90,14 @@ type Timeouts struct {
 	DataBlock time.Duration
 	// DataEnd bounds the wait for the reply after the final ".".
 	DataEnd time.Duration
+	// GreetingProbe bounds, with StartTLS, the wait for the first byte of the greeting (or Command, if that is
+	// shorter). A server still silent then is probed with a TLS ClientHello, to tell an implicit-TLS port (465)
+	// from a slow server; either way the session ends there.
+	GreetingProbe time.Duration
+	// TLSProbe bounds the wait for the answer to that ClientHello.
+	TLSProbe time.Duration
+	// Quit bounds the wait for the reply to QUIT.
+	Quit time.Duration
 }
 
 // Default timeouts.
@@ -102,6 +111,17 @@ const (
 	DefaultDataBlockTimeout = 3 * time.Minute
 	// DefaultDataEndTimeout bounds the wait for the reply to the final "." (RFC 5321: 10 minutes).
 	DefaultDataEndTimeout = 10 * time.Minute
+	// DefaultGreetingProbeTimeout is how long a StartTLS session waits for the first byte of the greeting before
+	// it suspects an implicit-TLS port. RFC 5321 §4.5.3.2.1 lets a client wait 5 minutes for the greeting, but a
+	// submission server greets at once, while one on port 465 waits for the client's TLS handshake and never
+	// greets in clear. With DefaultTLSProbeTimeout, a wrong security setting is told within 10 s.
+	DefaultGreetingProbeTimeout = 6 * time.Second
+	// DefaultTLSProbeTimeout bounds the wait for the answer to the probing ClientHello: a TLS server answers
+	// at once.
+	DefaultTLSProbeTimeout = 3 * time.Second
+	// DefaultQuitTimeout bounds the wait for the reply to QUIT. The mail is accepted by then, and nothing that
+	// comes later changes that, so the 5 minutes of the other commands would only keep the caller waiting.
+	DefaultQuitTimeout = 10 * time.Second
 )
 
 func (t Timeouts) withDefaults() Timeouts {
@@ -117,6 +137,15 @@ func (t Timeouts) withDefaults() Timeouts {
 	if t.DataEnd == 0 {
 		t.DataEnd = DefaultDataEndTimeout
 	}
+	if t.GreetingProbe == 0 {
+		t.GreetingProbe = DefaultGreetingProbeTimeout
+	}
+	if t.TLSProbe == 0 {
+		t.TLSProbe = DefaultTLSProbeTimeout
+	}
+	if t.Quit == 0 {
+		t.Quit = DefaultQuitTimeout
+	}
 	return t
 }
 
@@ -124,7 +153,8 @@ func (t Timeouts) withDefaults() Timeouts {
 type Options struct {
 	Timeouts Timeouts
 	// Trace receives the wire transcript, one line at a time ("C: EHLO gw", "S: 250 ok"), with credentials
-	// replaced by "[credentials redacted]". Nil means no transcript.
+	// replaced by "[credentials redacted]" and the server's lines made safe for display (smtpauth.Sanitize).
+	// Nil means no transcript.
 	Trace func(line string)
 	// Dial opens the TCP connection; nil means a net.Dialer. Tests use it to reach a host name on loopback.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -142,11 +172,20 @@ var EarliestPlausibleTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // ErrClockNotSet means the clock reads earlier than EarliestPlausibleTime.
 var ErrClockNotSet = errors.New("the clock is not set, so certificates cannot be checked")
 
+// ErrSecurityMismatch means the account's security setting does not match what the server's port speaks:
+// "starttls" against a port that starts with TLS (465), or "tls" against one that starts with plain SMTP (587).
+// The error that wraps it names the setting to change. It is not temporary: the account stays held until the
+// settings change.
+var ErrSecurityMismatch = errors.New("the security setting does not match the server")
+
 // Session is one SMTP connection, ready to submit messages once Dial returns.
 type Session struct {
 	acct     Account
 	opts     Options
 	host     string
+	port     string
+	ctx      context.Context // the session's life: when it is done, the connection is closed
+	stop     func() bool     // releases the watcher of ctx
 	conn     net.Conn
 	r        *smtpauth.Reader
 	w        *bufio.Writer
@@ -158,7 +197,11 @@ type Session struct {
 }
 
 // Dial connects to the account's server and readies a session: greeting, EHLO, TLS, EHLO again, AUTH.
-// ctx bounds the TCP connection; every step after it has its own timeout.
+//
+// ctx governs the session's whole life, not only Dial: when it is done, the connection is closed at once, and
+// the step in progress (in Dial, Send or Quit) returns a temporary *Error that wraps ctx.Err(). A caller that
+// wants a mail in flight to finish after a stop request passes a context that is not cancelled
+// (context.WithoutCancel); every step also has its own timeout (Options.Timeouts). Quit or Close releases ctx.
 func Dial(ctx context.Context, acct Account, opts Options) (*Session, error) {
 	s, err := dial(ctx, acct, opts)
 	if err != nil {
@@ -170,7 +213,7 @@ func Dial(ctx context.Context, acct Account, opts Options) (*Session, error) {
 // dial is Dial, but it also returns the session it failed with, closed, so that Check can say how far it got.
 func dial(ctx context.Context, acct Account, opts Options) (*Session, error) {
 	opts.Timeouts = opts.Timeouts.withDefaults()
-	host, _, err := net.SplitHostPort(acct.Server)
+	host, port, err := net.SplitHostPort(acct.Server)
 	if err != nil {
 		return nil, &Error{Op: "connect", Err: fmt.Errorf("server %q: %w", acct.Server, err)}
 	}
@@ -180,7 +223,7 @@ func dial(ctx context.Context, acct Account, opts Options) (*Session, error) {
 	if opts.Now().Before(EarliestPlausibleTime) {
 		return nil, &Error{Op: "TLS", Temp: true, Err: ErrClockNotSet}
 	}
-	s := &Session{acct: acct, opts: opts, host: host}
+	s := &Session{acct: acct, opts: opts, host: host, port: port, ctx: ctx}
 	dial := opts.Dial
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
@@ -189,14 +232,44 @@ func dial(ctx context.Context, acct Account, opts Options) (*Session, error) {
 	conn, err := dial(dctx, "tcp", acct.Server)
 	cancel()
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, s.stopped("connect")
+		}
 		return nil, &Error{Op: "connect", Temp: true, Err: err}
 	}
+	// Closing the TCP connection ends whatever waits on it, TLS or not, in whichever step.
+	s.stop = context.AfterFunc(ctx, func() { conn.Close() })
 	s.setConn(conn)
-	if err := s.open(ctx); err != nil {
-		s.conn.Close()
+	if err := s.open(); err != nil {
+		s.Close()
 		return s, err
 	}
 	return s, nil
+}
+
+// stopped is the error of step op once the session's context is done: temporary, since neither the settings
+// nor the server are at fault.
+func (s *Session) stopped(op string) *Error {
+	return &Error{Op: op, Temp: true, Err: fmt.Errorf("the session was stopped: %w", s.ctx.Err())}
+}
+
+// ioError is the error of step op after reading or writing failed with err. A reply that breaks the SMTP
+// grammar is permanent (the peer is no SMTP server we can talk to); a timeout, a dropped connection, or a reply
+// beyond our size limits may pass.
+func (s *Session) ioError(op string, err error) *Error {
+	if s.ctx.Err() != nil {
+		return s.stopped(op) // the connection was closed under the step: that, not the error it saw, is the cause
+	}
+	temp := !errors.Is(err, smtpauth.ErrMalformedReply) || errors.Is(err, smtpauth.ErrReplyTooLarge)
+	return &Error{Op: op, Temp: temp, Err: err}
+}
+
+// unusable is the error of step op in a session that an earlier failure left out of step.
+func (s *Session) unusable(op string) *Error {
+	if s.ctx.Err() != nil {
+		return s.stopped(op)
+	}
+	return &Error{Op: op, Temp: true, Err: fmt.Errorf("session unusable: %w", s.broken)}
 }
 
 func (s *Session) setConn(c net.Conn) {
@@ -208,11 +281,45 @@ func (s *Session) setConn(c net.Conn) {
 	s.w = bufio.NewWriter(c)
 }
 
-func (s *Session) open(ctx context.Context) error {
+func (s *Session) open() error {
 	if s.acct.Security == ImplicitTLS {
-		if err := s.handshake(ctx); err != nil {
+		if err := s.handshake(false); err != nil {
 			return err
 		}
+	}
+	if err := s.greeting(); err != nil {
+		return err
+	}
+	if err := s.hello(); err != nil {
+		return err
+	}
+	if s.acct.Security == StartTLS {
+		if err := s.startTLS(); err != nil {
+			return err
+		}
+	}
+	if s.acct.authenticates() {
+		return s.auth()
+	}
+	return nil
+}
+
+// greeting reads the server's 220. With StartTLS, a server that sends not a single byte within the greeting
+// probe time is probed with TLS (probeTLS); one that has sent part of its greeting is slow, not mismatched, and
+// gets the whole command timeout.
+func (s *Session) greeting() error {
+	wait := s.opts.Timeouts.Command
+	probe := s.acct.Security == StartTLS
+	if probe {
+		wait = min(wait, s.opts.Timeouts.GreetingProbe)
+	}
+	s.conn.SetReadDeadline(time.Now().Add(wait))
+	if err := s.r.Peek(); err != nil {
+		s.broken = err
+		if probe && isTimeout(err) && s.ctx.Err() == nil {
+			return s.probeTLS(wait, err)
+		}
+		return s.ioError("greeting", err)
 	}
 	rep, err := s.read("greeting", s.opts.Timeouts.Command)
 	if err != nil {
@@ -221,18 +328,67 @@ func (s *Session) open(ctx context.Context) error {
 	if rep.Code != 220 {
 		return replyError("greeting", rep)
 	}
-	if err := s.hello(); err != nil {
-		return err
+	return nil
+}
+
+// probeTLS finds out why a StartTLS server said nothing for wait (silence is the error of that wait): it sends
+// a TLS ClientHello and looks at the first bytes of the answer. A port that starts with TLS (465, RFC 8314 §3.3)
+// answers with a TLS record, a ServerHello or an alert; a slow plain server answers in text, or not at all.
+// Either way the session ends here, since the ClientHello went where the server expected SMTP.
+func (s *Session) probeTLS(wait time.Duration, silence error) error {
+	sc := &sniffConn{Conn: s.conn}
+	pctx, cancel := context.WithTimeout(s.ctx, s.opts.Timeouts.TLSProbe)
+	defer cancel()
+	s.conn.SetDeadline(time.Now().Add(s.opts.Timeouts.TLSProbe)) // the greeting's deadline has passed
+	herr := tls.Client(sc, s.tlsConfig()).HandshakeContext(pctx)
+	switch {
+	case s.ctx.Err() != nil:
+		return s.stopped("greeting")
+	case herr == nil || isTLSRecord(sc.first):
+		return &Error{Op: "greeting", Err: fmt.Errorf("%w: port %s expects security = tls (it starts with TLS, not with a greeting)",
+			ErrSecurityMismatch, s.port)}
+	case len(sc.first) > 0:
+		return &Error{Op: "greeting", Temp: true,
+			Err: fmt.Errorf("the server sent no greeting within %v (it answered later, in plain text): %w", wait, silence)}
 	}
-	if s.acct.Security == StartTLS {
-		if err := s.startTLS(ctx); err != nil {
-			return err
+	return &Error{Op: "greeting", Temp: true, Err: fmt.Errorf("the server sent no greeting within %v: %w", wait, silence)}
+}
+
+// sniffConn keeps the first bytes read from the connection, so that a failed handshake can still tell what the
+// peer answered.
+type sniffConn struct {
+	net.Conn
+	first []byte
+}
+
+func (c *sniffConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if k := min(n, 2-len(c.first)); k > 0 {
+		c.first = append(c.first, p[:k]...)
+	}
+	return n, err
+}
+
+// isTLSRecord reports whether b starts like a TLS record (RFC 8446 §5.1): a content type from 20
+// (change_cipher_spec) to 23 (application_data), alert (21) and handshake (22) among them, then major version 3.
+func isTLSRecord(b []byte) bool {
+	return len(b) > 0 && b[0] >= 20 && b[0] <= 23 && (len(b) == 1 || b[1] == 3)
+}
+
+// isPlainSMTP reports whether the first bytes of an answer to a ClientHello are an SMTP reply code: the server
+// greeted in clear.
+func isPlainSMTP(b [5]byte) bool {
+	for _, c := range b[:3] {
+		if c < '0' || c > '9' {
+			return false
 		}
 	}
-	if s.acct.authenticates() {
-		return s.auth()
-	}
-	return nil
+	return true
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // hello sends EHLO, or HELO if the server does not know EHLO, and records the extensions.
@@ -274,9 +430,32 @@ func (s *Session) Extension(name string) (bool, string) {
 	return ok, v
 }
 
+// authMechanisms returns whether the server offers AUTH, and the SASL mechanisms it advertised. RFC 4954 §3
+// advertises them as "AUTH MECH ..."; servers that predate it (old Exchange, appliances) send
+// "AUTH=MECH ..." instead or as well. The "AUTH=" lines count only when no "AUTH" line came: the standard
+// form is the one the server maintains.
+func (s *Session) authMechanisms() (bool, []string) {
+	if ok, v := s.Extension("AUTH"); ok {
+		return true, strings.Fields(v)
+	}
+	var keys []string
+	for k := range s.ext {
+		if strings.HasPrefix(k, "AUTH=") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys) // the ext map has no order; an error message listing the mechanisms should
+	var mechs []string
+	for _, k := range keys {
+		// "AUTH=LOGIN PLAIN" is stored as the keyword "AUTH=LOGIN" with the parameter "PLAIN".
+		mechs = append(mechs, strings.Fields(strings.TrimPrefix(k, "AUTH=")+" "+s.ext[k])...)
+	}
+	return len(keys) > 0, mechs
+}
+
 // startTLS upgrades the connection. A server that does not offer STARTTLS or refuses it ends the session here,
 // before any credential or message is sent.
-func (s *Session) startTLS(ctx context.Context) error {
+func (s *Session) startTLS() error {
 	if ok, _ := s.Extension("STARTTLS"); !ok {
 		if s.acct.AllowInsecureAuth {
 			return nil // lab use: go on in clear
@@ -292,7 +471,13 @@ func (s *Session) startTLS(ctx context.Context) error {
 		s.quit()
 		return replyError("STARTTLS", rep)
 	}
-	if err := s.handshake(ctx); err != nil {
+	if s.r.Buffered() > 0 {
+		// More text came in clear right behind the 220. It is not TLS, and text that arrived in clear cannot
+		// belong to the protected session (RFC 3207 §4.2: what was learned before TLS is discarded).
+		s.broken = errNoTLSAfterStartTLS
+		return &Error{Op: "TLS", Temp: true, Err: errNoTLSAfterStartTLS}
+	}
+	if err := s.handshake(true); err != nil {
 		return err
 	}
 	// RFC 3207 §4.2: forget everything learned before TLS and ask again.
@@ -305,7 +490,12 @@ var ErrNoStartTLS = errors.New("the server does not offer STARTTLS")
 // ErrCertificate is wrapped by errors about a server certificate that does not verify.
 var ErrCertificate = errors.New("the server certificate is not valid")
 
-func (s *Session) handshake(ctx context.Context) error {
+// errNoTLSAfterStartTLS is a server that said 220 to STARTTLS and then went on in plain text, a fault of the
+// server or of something in the path that may be gone by the next attempt.
+var errNoTLSAfterStartTLS = errors.New("the server agreed to STARTTLS but did not start TLS")
+
+// tlsConfig is the client's TLS configuration for the account's server.
+func (s *Session) tlsConfig() *tls.Config {
 	cfg := &tls.Config{
 		ServerName: s.host,
 		RootCAs:    s.acct.RootCAs,
@@ -324,17 +514,39 @@ func (s *Session) handshake(ctx context.Context) error {
 			return verifyPinned(cs, s.host, s.acct.RootCAs, s.acct.PinSHA256, s.opts.Now())
 		}
 	}
-	tc := tls.Client(s.conn, cfg)
-	hctx, cancel := context.WithTimeout(ctx, s.opts.Timeouts.Connect)
+	return cfg
+}
+
+// handshake runs the TLS handshake as the client: at once with implicit TLS, or after the server's 220 to
+// STARTTLS (afterStartTLS).
+func (s *Session) handshake(afterStartTLS bool) error {
+	tc := tls.Client(s.conn, s.tlsConfig())
+	hctx, cancel := context.WithTimeout(s.ctx, s.opts.Timeouts.Connect)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
+		s.broken = err
+		if s.ctx.Err() != nil {
+			return s.stopped("TLS")
+		}
 		var certErr *tls.CertificateVerificationError
 		if errors.As(err, &certErr) {
-			return &Error{Op: "TLS", Err: fmt.Errorf("%w: %w", ErrCertificate, certErr.Err)}
+			// The names in the certificate are the server's words: made safe for display.
+			return &Error{Op: "TLS", Err: fmt.Errorf("%w: %w", ErrCertificate, displayError{certErr.Err})}
 		}
 		var pinErr *pinError
 		if errors.As(err, &pinErr) {
-			return &Error{Op: "TLS", Err: fmt.Errorf("%w: %w", ErrCertificate, pinErr)}
+			return &Error{Op: "TLS", Err: fmt.Errorf("%w: %w", ErrCertificate, displayError{pinErr})}
+		}
+		// The answer to the ClientHello was no TLS record: the server speaks plain text here.
+		var rh tls.RecordHeaderError
+		if errors.As(err, &rh) {
+			if afterStartTLS {
+				return &Error{Op: "TLS", Temp: true, Err: fmt.Errorf("%w: %w", errNoTLSAfterStartTLS, err)}
+			}
+			if isPlainSMTP(rh.RecordHeader) {
+				return &Error{Op: "TLS", Err: fmt.Errorf("%w: port %s expects security = starttls (it speaks plain SMTP first)",
+					ErrSecurityMismatch, s.port)}
+			}
 		}
 		// A handshake cut short may be passing; a protocol failure (no common version) is not.
 		return &Error{Op: "TLS", Temp: transient(err), Err: err}
@@ -344,6 +556,13 @@ func (s *Session) handshake(ctx context.Context) error {
 	s.setConn(tc)
 	return nil
 }
+
+// displayError shows an error's text made safe for display (smtpauth.Sanitize), for errors that quote the
+// server's words, such as the names in its certificate. errors.Is and errors.As see the error it holds.
+type displayError struct{ err error }
+
+func (e displayError) Error() string { return smtpauth.Sanitize(e.err.Error()) }
+func (e displayError) Unwrap() error { return e.err }
 
 // transient reports a network failure that may pass: a timeout, a connection closed or reset.
 func transient(err error) bool {
@@ -364,7 +583,7 @@ func (s *Session) auth() error {
 		// Unreachable with StartTLS or ImplicitTLS, kept as the last guard before credentials are sent.
 		return &Error{Op: "AUTH", Err: errors.New("refusing to send credentials without TLS")}
 	}
-	ok, mechs := s.Extension("AUTH")
+	ok, mechs := s.authMechanisms()
 	if !ok {
 		s.quit()
 		return &Error{Op: "AUTH", Err: &smtpauth.Error{Kind: smtpauth.Unsupported,
@@ -373,9 +592,12 @@ func (s *Session) auth() error {
 	cred := smtpauth.Credentials{User: s.acct.User, Password: s.acct.Password, Token: s.acct.Token,
 		ClientCert: s.acct.ClientCert != nil}
 	o := smtpauth.Options{Prefer: s.acct.Mechanisms, PasswordTransition: s.acct.PasswordTransition}
-	name, err := smtpauth.Negotiate(s.lineConn(), strings.Fields(mechs), cred, ch, o)
+	name, err := smtpauth.Negotiate(s.lineConn(), mechs, cred, ch, o)
 	s.authMech = name
 	if err != nil {
+		if s.ctx.Err() != nil {
+			return s.stopped("AUTH")
+		}
 		var ae *smtpauth.Error
 		temp := errors.As(err, &ae) && ae.Temporary()
 		if !temp && !errors.Is(err, smtpauth.ErrProtocol) {
@@ -391,21 +613,31 @@ type authConn struct{ s *Session }
 
 func (s *Session) lineConn() smtpauth.Conn { return authConn{s} }
 
+// WriteLine and ReadReply mark the session unusable when they fail: the exchange is out of step then, and a
+// later QUIT must not wait on it.
 func (a authConn) WriteLine(line string, secret bool) error {
-	return a.s.writeLine(line, secret)
+	err := a.s.writeLine(line, secret, a.s.opts.Timeouts.Command)
+	if err != nil {
+		a.s.broken = err
+	}
+	return err
 }
 
 func (a authConn) ReadReply() (*smtpauth.Reply, error) {
 	a.s.conn.SetReadDeadline(time.Now().Add(a.s.opts.Timeouts.Command))
-	return a.s.r.ReadReply()
+	rep, err := a.s.r.ReadReply()
+	if err != nil {
+		a.s.broken = err
+	}
+	return rep, err
 }
 
-// writeLine sends one command line under the command deadline.
-func (s *Session) writeLine(line string, secret bool) error {
+// writeLine sends one command line under the deadline d.
+func (s *Session) writeLine(line string, secret bool, d time.Duration) error {
 	if s.opts.Trace != nil {
 		s.opts.Trace("C: " + redact(line, secret))
 	}
-	s.conn.SetWriteDeadline(time.Now().Add(s.opts.Timeouts.Command))
+	s.conn.SetWriteDeadline(time.Now().Add(d))
 	if _, err := s.w.WriteString(line + "\r\n"); err != nil {
 		return err
 	}
@@ -443,21 +675,26 @@ func (s *Session) read(op string, d time.Duration) (*smtpauth.Reply, error) {
 	rep, err := s.r.ReadReply()
 	if err != nil {
 		s.broken = err
-		return nil, &Error{Op: op, Temp: !errors.Is(err, smtpauth.ErrMalformedReply), Err: err}
+		return nil, s.ioError(op, err)
 	}
 	return rep, nil
 }
 
-// cmd sends one command and reads its reply.
+// cmd sends one command and reads its reply, each under the command timeout.
 func (s *Session) cmd(op, line string) (*smtpauth.Reply, error) {
+	return s.cmdWithin(op, line, s.opts.Timeouts.Command)
+}
+
+// cmdWithin sends one command and reads its reply, each under the timeout d.
+func (s *Session) cmdWithin(op, line string, d time.Duration) (*smtpauth.Reply, error) {
 	if s.broken != nil {
-		return nil, &Error{Op: op, Temp: true, Err: fmt.Errorf("session unusable: %w", s.broken)}
+		return nil, s.unusable(op)
 	}
-	if err := s.writeLine(line, false); err != nil {
+	if err := s.writeLine(line, false, d); err != nil {
 		s.broken = err
-		return nil, &Error{Op: op, Temp: true, Err: err}
+		return nil, s.ioError(op, err)
 	}
-	return s.read(op, s.opts.Timeouts.Command)
+	return s.read(op, d)
 }
 
 // Envelope is the SMTP envelope of one message.
@@ -491,6 +728,8 @@ func (s *Session) mailCommand(env Envelope) (string, error) {
 	if ok, _ := s.Extension("8BITMIME"); ok && env.EightBit {
 		cmd += " BODY=8BITMIME"
 	}
+	// Only with the RFC 4954 "AUTH" keyword: a server that advertises just the older "AUTH=" form may not know
+	// the parameter.
 	if ok, _ := s.Extension("AUTH"); ok && env.Submitter != "" {
 		cmd += " AUTH=" + xtext(env.Submitter)
 	}
@@ -573,11 +812,11 @@ func (s *Session) sendLockStep(cmds, to []string, body io.Reader) ([]RcptError, 
 // sendPipelined sends MAIL, RCPT... and DATA in one flight, then reads their replies in order.
 func (s *Session) sendPipelined(cmds, to []string, body io.Reader) ([]RcptError, error) {
 	if s.broken != nil {
-		return nil, &Error{Op: "MAIL", Temp: true, Err: fmt.Errorf("session unusable: %w", s.broken)}
+		return nil, s.unusable("MAIL")
 	}
 	if err := s.writeLines(cmds); err != nil {
 		s.broken = err
-		return nil, &Error{Op: "MAIL", Temp: true, Err: err}
+		return nil, s.ioError("MAIL", err)
 	}
 	mailRep, err := s.read("MAIL", s.opts.Timeouts.Command)
 	if err != nil {
@@ -609,7 +848,7 @@ func (s *Session) sendPipelined(cmds, to []string, body io.Reader) ([]RcptError,
 	// The transaction failed. A server that still said 354 to DATA gets an empty message end, which it must
 	// refuse for want of recipients (RFC 2920 §3.1); then the transaction is reset.
 	if dataRep.Code == 354 {
-		if s.writeLine(".", false) == nil {
+		if s.writeLine(".", false, s.opts.Timeouts.Command) == nil {
 			s.read("DATA", s.opts.Timeouts.DataEnd)
 		}
 	}
@@ -632,7 +871,7 @@ func (s *Session) data(rep *smtpauth.Reply, body io.Reader) error {
 	}
 	if err := s.writeBody(body); err != nil {
 		s.broken = err
-		return &Error{Op: "DATA", Temp: true, Err: err}
+		return s.ioError("DATA", err)
 	}
 	rep, err := s.read("DATA", s.opts.Timeouts.DataEnd)
 	if err != nil {
@@ -683,17 +922,18 @@ func (w *deadlineWriter) Write(p []byte) (int, error) {
 // reset abandons the current transaction (RSET), ignoring the outcome: a failure shows on the next command.
 func (s *Session) reset() { s.cmd("RSET", "RSET") }
 
-// Quit ends the session politely and closes the connection.
+// Quit ends the session politely and closes the connection. It waits for the reply to QUIT at most
+// Timeouts.Quit, and not at all once the session's context is done.
 func (s *Session) Quit() error {
 	err := s.quit()
-	if cerr := s.conn.Close(); err == nil {
+	if cerr := s.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
 
 func (s *Session) quit() error {
-	rep, err := s.cmd("QUIT", "QUIT")
+	rep, err := s.cmdWithin("QUIT", "QUIT", s.opts.Timeouts.Quit)
 	if err != nil {
 		return err
 	}
@@ -703,5 +943,8 @@ func (s *Session) quit() error {
 	return nil
 }
 
-// Close drops the connection without QUIT.
-func (s *Session) Close() error { return s.conn.Close() }
+// Close drops the connection without QUIT, and releases the session's context.
+func (s *Session) Close() error {
+	s.stop()
+	return s.conn.Close()
+}

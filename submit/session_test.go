@@ -195,7 +195,8 @@ func TestConnectionRefused(t *testing.T) {
 
 func TestGreetingTimeout(t *testing.T) {
 	got := fakeServer(t, nil) // says nothing
-	_, err := Dial(context.Background(), Account{Server: got.addr}, Options{Timeouts: Timeouts{Command: 50 * time.Millisecond}})
+	_, err := Dial(context.Background(), Account{Server: got.addr}, Options{Timeouts: Timeouts{Command: 50 * time.Millisecond,
+		TLSProbe: 50 * time.Millisecond}})
 	var ne net.Error
 	if !errors.As(err, &ne) || !ne.Timeout() || !IsTemporary(err) {
 		t.Fatalf("Dial = %v, want a temporary timeout", err)
