@@ -99,16 +99,46 @@
 // and returns the context's error. The transports bound writes: a serial
 // port by its write timeout, a TCP connection by a write deadline.
 //
+// The idle timeout does not stop a machine that keeps sending, but far too
+// slowly (a byte every few seconds). So each file a receiver takes in also
+// has a total bound, Options.FileTime: Options.MinFileTime (10 minutes by
+// default) plus twice the time its announced size takes at Options.Baud
+// (115200 by default; ten bits a byte), counted from when the receiver
+// asks for the file. A file of unannounced size (always with XMODEM)
+// counts as AssumedSize (16 MiB), or as what has arrived once that is
+// more. When the bound runs out, the receiver cancels the transfer and
+// returns an error wrapping ErrTimeout that says what happened: "the
+// machine sent 1.2 MB of 20 MB in 1h7m52s: far slower than 115200 baud".
+// The bound runs on the receiver's clock, like every other wait.
+//
+// A receiver whose context is cancelled returns within a second, whatever
+// the machine does: silent, trickling or flooding the line, or holding the
+// gateway's output with flow control. A write held up that way is left to
+// the port's own write timeout (or its Close), and the cancel sequence
+// gets half a second to go out.
+//
 // # Landing files
 //
 // A Receiver writes each file into a Sink and commits it only when it has
 // arrived whole and matches its announced size; otherwise it aborts it.
 // DirSink lands files atomically: the bytes go to a hidden temporary file;
 // Commit fsyncs it, renames it to a cleaned, unused name (CleanName: base
-// name only, no control characters, no leading dot; "scan.tif",
-// "scan-1.tif", ...), fsyncs the directory and returns a File with its
-// SHA-256; Abort removes it. A damaged, short or cancelled file never
-// appears under a final name.
+// name only; control characters and line separators replaced; invisible
+// format characters such as the bidirectional overrides removed, so that
+// a name shows as it is; no leading dot or dash, so that a name is neither
+// hidden nor taken for a command-line option; "scan.tif", "scan-1.tif",
+// ...), fsyncs the directory and returns a File with its SHA-256; Abort
+// removes it. A damaged, short or cancelled file never appears under a
+// final name.
+//
+// The sink decides whether there is room. A caller's Sink may refuse a
+// file in Create (or Resume) from its announced size, and fail a Write
+// once its room runs out. Either way the receiver cancels the transfer
+// (CAN), so that the machine keeps its document, aborts the file, and
+// returns the files committed so far with an error that wraps the sink's:
+// errors.Is finds the caller's own error through it. A refused file is
+// refused before any of its data is asked for or acknowledged (an XMODEM
+// file, which has no header, is created when its first block arrives).
 //
 // A Sink may also be a Resumer, for protocols that can start a file at an
 // offset (ZMODEM; the others call Create only). Resume returns a
@@ -118,5 +148,9 @@
 // only. DirSink keeps such a file fsynced under a hidden name,
 // ".partial-<size>-<mtime>-<name>", never under a final one, and drops it
 // when the machine's file has changed. A file left without Suspend (a
-// crash) is not resumed: every kept byte was checked on the line.
+// crash) is not resumed: every kept byte was checked on the line. A file
+// is suspended when its transfer was cut off (a timeout, a cable pulled,
+// the machine cancelling, the context); a file whose data went wrong, or
+// that the sink failed, is aborted: keeping a file the sink had no room
+// for would only take the room again.
 package device

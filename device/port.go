@@ -12,6 +12,12 @@ import (
 // Port is an open byte link to the machine: a serial port, a pseudo-terminal
 // or a TCP connection. The transfer protocols take an already open Port and
 // never open or configure one themselves.
+//
+// A transfer whose context is done stops waiting for a Write that the peer
+// holds up (with flow control): that Write may still be under way when the
+// transfer writes its cancel sequence, or when the caller closes the port,
+// so a Port's Write and Close must be safe to call during a Write. The
+// ports of this package are.
 type Port interface {
 	io.ReadWriteCloser
 	// SetReadTimeout bounds every following Read. A Read that times out

@@ -26,6 +26,12 @@ type File struct {
 }
 
 // Sink is where a receiver puts the files it takes in.
+//
+// A Sink decides whether a file has room. When Create (or Resume) returns
+// an error, the receiver takes none of the file's data; when a Write
+// fails, it aborts the file. Either way it cancels the transfer, so that
+// the machine keeps its document, and Receive returns an error wrapping
+// the sink's, which callers find with errors.Is.
 type Sink interface {
 	// Create starts a file as announced by the sender: its name (as sent,
 	// not yet cleaned), its size (-1 if unknown) and its modification time
@@ -67,6 +73,13 @@ type Resumable interface {
 	// or holds nothing is thrown away instead.
 	Suspend() error
 }
+
+// sinkError marks an error of the sink, such as a write that found no
+// more room: the receiver cancels the transfer and throws the partial
+// file away rather than keep it for resuming.
+type sinkError struct{ error }
+
+func (e sinkError) Unwrap() error { return e.error }
 
 // DirSink returns a Sink that lands files in dir atomically: bytes go to a
 // hidden temporary file, and Commit fsyncs it, renames it to a cleaned,
@@ -320,9 +333,16 @@ func syncDir(dir string) error {
 }
 
 // CleanName turns a file name announced by a sender into a safe base name:
-// only the part after the last slash or backslash, invalid UTF-8 and control
-// characters replaced by "_", surrounding spaces and leading dots removed,
-// at most 200 bytes (keeping the extension), and "file" if nothing is left.
+// only the part after the last slash or backslash; invalid UTF-8, control
+// characters and the line and paragraph separators (U+2028, U+2029) each
+// replaced by "_"; invisible format characters (Unicode category Cf) removed:
+// the bidirectional marks, embeddings, overrides and isolates, which can make
+// "invoice\u202Efdp.exe" show as "invoiceexe.pdf", the zero-width
+// characters and the byte order mark; surrounding spaces and leading dots and
+// dashes removed, so that a name is neither hidden nor read as a
+// command-line option ("-rf"); at most 200 bytes (keeping the extension);
+// and "file" if nothing is left. Letters of any script, spaces inside the
+// name and the extension stay.
 func CleanName(name string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
@@ -330,14 +350,21 @@ func CleanName(name string) string {
 	var b strings.Builder
 	for i := 0; i < len(name); {
 		r, size := utf8.DecodeRuneInString(name[i:])
-		if (r == utf8.RuneError && size == 1) || unicode.IsControl(r) {
-			r = '_'
-		}
-		b.WriteRune(r)
 		i += size
+		switch {
+		case r == utf8.RuneError && size == 1, unicode.IsControl(r), unicode.In(r, unicode.Zl, unicode.Zp):
+			b.WriteByte('_')
+		case unicode.Is(unicode.Cf, r):
+			// Invisible, or nearly: without it the name reads as it is,
+			// in the order it is stored.
+		default:
+			b.WriteRune(r)
+		}
 	}
-	name = strings.TrimLeft(strings.TrimSpace(b.String()), ".")
-	name = strings.TrimSpace(name)
+	name = strings.TrimLeftFunc(b.String(), func(r rune) bool {
+		return r == '.' || r == '-' || unicode.IsSpace(r)
+	})
+	name = strings.TrimRightFunc(name, unicode.IsSpace)
 	if len(name) > maxNameBytes {
 		ext := filepath.Ext(name)
 		if len(ext) > maxNameBytes/2 {
@@ -347,7 +374,7 @@ func CleanName(name string) string {
 		for !utf8.ValidString(stem) {
 			stem = stem[:len(stem)-1]
 		}
-		name = stem + ext
+		name = strings.TrimRightFunc(stem, unicode.IsSpace) + ext
 	}
 	if name == "" {
 		return "file"

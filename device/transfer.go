@@ -19,6 +19,30 @@ const DefaultTimeout = 10 * time.Second
 // transfer tolerates when Options.Retries is zero.
 const DefaultRetries = 10
 
+// DefaultBaud is the line rate a receiver bounds each file by when
+// Options.Baud is zero: 115200 bits per second, the usual rate of a
+// machine's serial port, which also suits a network serial server whose
+// far side runs a serial line.
+const DefaultBaud = 115200
+
+// DefaultMinFileTime is the least total time a receiver allows each file
+// when Options.MinFileTime is zero.
+const DefaultMinFileTime = 10 * time.Minute
+
+// AssumedSize is the size a receiver bounds a file by when the sender
+// announced none (always with XMODEM): 16 MiB, more than a scan of many
+// pages. A file that goes on beyond it at a good rate gets more time as
+// it arrives.
+const AssumedSize = 16 << 20
+
+// bitsPerByte is what one byte costs on a serial line: a start bit, eight
+// data bits and a stop bit (8N1).
+const bitsPerByte = 10
+
+// maxFileTime caps the total bound of a file, so that absurd announced
+// sizes do not overflow the arithmetic of times.
+const maxFileTime = 100 * 365 * 24 * time.Hour
+
 // Options tune a Receiver or Sender.
 type Options struct {
 	// Timeout is the idle timeout: when the peer has sent nothing for this
@@ -31,6 +55,13 @@ type Options struct {
 	// Progress, if set, is called from the transfer's goroutine at the start
 	// of each file and after each block. It must return quickly.
 	Progress func(Progress)
+	// Baud is the line rate to the machine in bits per second, which
+	// bounds the total time of each file a receiver takes in (see
+	// FileTime). Zero means DefaultBaud.
+	Baud int
+	// MinFileTime is the least total time a receiver allows each file,
+	// however small. Zero means DefaultMinFileTime.
+	MinFileTime time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -40,8 +71,37 @@ func (o Options) withDefaults() Options {
 	if o.Retries <= 0 {
 		o.Retries = DefaultRetries
 	}
+	if o.Baud <= 0 {
+		o.Baud = DefaultBaud
+	}
+	if o.MinFileTime <= 0 {
+		o.MinFileTime = DefaultMinFileTime
+	}
 	return o
 }
+
+// FileTime returns the total time a receiver allows a file of size bytes
+// (-1 if the sender announced no size, which counts as AssumedSize), from
+// when it asks for the file until the file is complete: MinFileTime plus
+// twice the time size bytes take on the line at Baud (ten bits a byte).
+// The idle timeout stops a silent peer; this bound stops one that keeps
+// sending, but far too slowly (a byte every few seconds), or never gets
+// to the end. When it runs out the receiver cancels the transfer and
+// returns an error wrapping ErrTimeout.
+func (o Options) FileTime(size int64) time.Duration {
+	o = o.withDefaults()
+	if size < 0 {
+		size = AssumedSize
+	}
+	line := 2 * float64(size) * bitsPerByte / float64(o.Baud) * float64(time.Second)
+	if line >= float64(maxFileTime) || o.MinFileTime >= maxFileTime-time.Duration(line) {
+		return maxFileTime
+	}
+	return o.MinFileTime + time.Duration(line)
+}
+
+// baud is the line rate the receiver bounds files by.
+func (o Options) baud() int { return o.withDefaults().Baud }
 
 func (o Options) report(p Progress) {
 	if o.Progress != nil {
@@ -60,7 +120,8 @@ type Progress struct {
 // Receiver takes in one batch of files from the peer, which it asks to
 // start sending (the gateway pulls). Files are committed to sink one by
 // one; on error, the files already committed are returned with the error
-// and the file in progress is aborted.
+// and the file in progress is aborted, or suspended for a later resume
+// when the transfer was cut off (see Resumer).
 type Receiver interface {
 	Receive(ctx context.Context, p Port, sink Sink) ([]File, error)
 }

@@ -24,7 +24,9 @@ const xmodemNameLayout = "xmodem-20060102-150405.bin"
 //
 // XMODEM carries neither name nor size: the file gets Name, and its size is
 // a whole number of blocks, the last one padded by the sender, usually with
-// SUB (0x1A) bytes.
+// SUB (0x1A) bytes. The file is created in the sink when its first block
+// arrives, and is bounded in time as one of AssumedSize (see
+// Options.FileTime).
 type XmodemReceiver struct {
 	// Name is the name the file is given in the sink. Empty means
 	// "xmodem-YYYYMMDD-HHMMSS.bin", from the UTC time the transfer started.
@@ -46,7 +48,8 @@ func NewXmodemReceiver(opts Options) *XmodemReceiver {
 
 // Receive implements Receiver. It returns at most one file.
 func (r *XmodemReceiver) Receive(ctx context.Context, p Port, sink Sink) ([]File, error) {
-	l := newLink(ctx, p, r.opts.Timeout, r.now)
+	l := newLink(ctx, p, r.opts.Timeout, r.now).receiving(r.opts)
+	l.startFile() // XMODEM announces no size
 	name := r.Name
 	if name == "" {
 		name = r.now().UTC().Format(xmodemNameLayout)
@@ -94,13 +97,26 @@ func (rx *xmodemRx) next(wait time.Duration) (frame, error) {
 // file receives the file into sink under name.
 func (rx *xmodemRx) file(name string, sink Sink) (File, error) {
 	opts := rx.r.opts
-	in, err := sink.Create(name, -1, time.Time{})
-	if err != nil {
-		return File{}, err
+	// The file is created when the machine has begun to send it (its
+	// first block, or the end of an empty file), so that a sink that
+	// refuses it has the transfer cancelled towards a machine that is
+	// listening, before any of its data was acknowledged.
+	var in Incoming
+	open := func() error {
+		if in != nil {
+			return nil
+		}
+		var err error
+		in, err = sink.Create(name, -1, time.Time{})
+		return err
 	}
-	defer in.Abort()
+	defer func() {
+		if in != nil {
+			in.Abort()
+		}
+	}()
 	clean := CleanName(name)
-	opts.report(Progress{File: clean, Total: -1})
+	rx.l.progress(Progress{File: clean, Total: -1})
 	if err := rx.ask(); err != nil {
 		return File{}, err
 	}
@@ -147,6 +163,9 @@ func (rx *xmodemRx) file(name string, sink Sink) (File, error) {
 			if rx.r.TrimPadding {
 				last = bytes.TrimRight(last, string(rune(cpmEOF)))
 			}
+			if err := open(); err != nil {
+				return File{}, err
+			}
 			if _, err := in.Write(last); err != nil {
 				return File{}, err
 			}
@@ -162,6 +181,9 @@ func (rx *xmodemRx) file(name string, sink Sink) (File, error) {
 			sawEOT = false
 			switch {
 			case fr.seq == want:
+				if err := open(); err != nil {
+					return File{}, err
+				}
 				if _, err := in.Write(rx.pending[:held]); err != nil {
 					return File{}, err
 				}
@@ -172,7 +194,7 @@ func (rx *xmodemRx) file(name string, sink Sink) (File, error) {
 				if err := rx.l.write(ack); err != nil {
 					return File{}, err
 				}
-				opts.report(Progress{File: clean, Bytes: got, Total: -1})
+				rx.l.progress(Progress{File: clean, Bytes: got, Total: -1})
 			case rx.started && fr.seq == want-1:
 				// Our ACK was lost and the sender repeated the block.
 				if err := rx.l.write(ack); err != nil {

@@ -66,7 +66,7 @@ type frame struct {
 
 // Receive implements Receiver.
 func (r *ymodemReceiver) Receive(ctx context.Context, p Port, sink Sink) ([]File, error) {
-	l := newLink(ctx, p, r.opts.Timeout, r.now)
+	l := newLink(ctx, p, r.opts.Timeout, r.now).receiving(r.opts)
 	rx := &ymodemRx{opts: r.opts, l: l, w: waitsFor(r.opts.Timeout)}
 	var files []File
 	for index := 0; ; index++ {
@@ -113,6 +113,8 @@ func (rx *ymodemRx) file(index int, sink Sink) (f File, end bool, err error) {
 	fail := func(err error) (File, bool, error) {
 		return File{}, false, fmt.Errorf("%s: %w", name, err)
 	}
+	// A file the sink refuses is refused before its header is acknowledged:
+	// the transfer is cancelled and the machine keeps the file.
 	in, err := sink.Create(h.name, h.size, h.mod)
 	if err != nil {
 		return fail(err)
@@ -121,7 +123,7 @@ func (rx *ymodemRx) file(index int, sink Sink) (f File, end bool, err error) {
 	if err := rx.l.write(ack, crcReq); err != nil {
 		return fail(err)
 	}
-	rx.opts.report(Progress{File: name, Index: index, Total: h.size})
+	rx.l.progress(Progress{File: name, Index: index, Total: h.size})
 
 	var (
 		want    byte  = 1 // number of the next block
@@ -194,7 +196,7 @@ func (rx *ymodemRx) file(index int, sink Sink) (f File, end bool, err error) {
 				if err := rx.l.write(ack); err != nil {
 					return fail(err)
 				}
-				rx.opts.report(Progress{File: name, Index: index, Bytes: got, Total: h.size})
+				rx.l.progress(Progress{File: name, Index: index, Bytes: got, Total: h.size})
 			case want - 1:
 				// Our ACK was lost and the sender repeated the block. Before
 				// any data that block is the header: ask for data again too.
@@ -214,6 +216,7 @@ func (rx *ymodemRx) file(index int, sink Sink) (f File, end bool, err error) {
 
 // header asks for and reads block 0 of the next file.
 func (rx *ymodemRx) header() (header, error) {
+	rx.l.startFile()
 	if err := rx.l.write(crcReq); err != nil {
 		return header{}, err
 	}
@@ -243,7 +246,9 @@ func (rx *ymodemRx) header() (header, error) {
 				if err != nil {
 					return header{}, err
 				}
+				rx.l.fileSize(h.size)
 				if h.end {
+					rx.l.endFile()
 					err = rx.l.write(ack)
 				}
 				return h, err

@@ -81,7 +81,7 @@ func (m *Zmodem) reader(l *link) *zreader {
 // Receive implements Receiver: it takes in one batch of files from a
 // ZMODEM sender.
 func (m *Zmodem) Receive(ctx context.Context, p Port, sink Sink) ([]File, error) {
-	l := newLink(ctx, p, m.opts.Timeout, m.now)
+	l := newLink(ctx, p, m.opts.Timeout, m.now).receiving(m.opts)
 	rx := &zmodemRx{m: m, l: l, r: m.reader(l), w: m.waits()}
 	files, err := rx.batch(sink)
 	if err != nil {

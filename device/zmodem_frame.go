@@ -541,7 +541,7 @@ func (z *zreader) abort(err error) {
 			b[i] = bs
 		}
 	}
-	z.l.write(b[:]...)
+	z.l.sendCancel(b[:])
 }
 
 // zfileInfo is the data subpacket of ZFILE: the name, a NUL, then size in

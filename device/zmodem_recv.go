@@ -59,6 +59,7 @@ func (rx *zmodemRx) batch(sink Sink) ([]File, error) {
 // at the end of the batch (end). It answers ZRQINIT and ZSINIT on the
 // way.
 func (rx *zmodemRx) awaitFile() (h header, end bool, err error) {
+	rx.l.startFile()
 	if err := rx.send(rx.m.rinit); err != nil {
 		return h, false, err
 	}
@@ -88,12 +89,14 @@ func (rx *zmodemRx) awaitFile() (h header, end bool, err error) {
 				err = serr
 			case zh.typ == zfile:
 				h, err := parseHeader(data)
+				rx.l.fileSize(h.size)
 				return h, false, err
 			default:
 				rx.setAttn(data)
 				err = rx.send(posHeader(zack, 1))
 			}
 		case zh.typ == zfin:
+			rx.l.endFile()
 			return h, true, nil
 		case zh.typ == zabort || zh.typ == zferr || zh.typ == zcan:
 			err = cancelledError{fmt.Errorf("sender sent %s: %w", zname(zh.typ), ErrCancelled)}
@@ -134,10 +137,14 @@ func (rx *zmodemRx) file(index int, h header, sink Sink) (File, error) {
 	}
 	in, pos, err := startFile(sink, h)
 	if err != nil {
+		// Refused before any of its data was asked for: the transfer is
+		// cancelled and the machine keeps the file.
 		return File{}, err
 	}
-	// keep is cleared when the data itself is wrong: a file that is
-	// suspended may be resumed later, so only good data is kept.
+	// keep is cleared when the data itself is wrong, and when the sink
+	// failed: a file that is suspended may be resumed later, so only good
+	// data is kept, and keeping what the sink had no room for would only
+	// take the room again.
 	keep, done := true, false
 	defer func() {
 		if done {
@@ -154,7 +161,7 @@ func (rx *zmodemRx) file(index int, h header, sink Sink) (File, error) {
 	}
 	name := CleanName(h.name)
 	progress := func() {
-		rx.m.opts.report(Progress{File: name, Index: index, Bytes: pos, Total: h.size})
+		rx.l.progress(Progress{File: name, Index: index, Bytes: pos, Total: h.size})
 	}
 	progress()
 
@@ -217,7 +224,7 @@ func (rx *zmodemRx) file(index int, h header, sink Sink) (File, error) {
 				err = nil
 			case errors.Is(err, errGarbled):
 				err = reposition(err)
-			case errors.Is(err, ErrDamaged):
+			case errors.Is(err, ErrDamaged), errors.As(err, new(sinkError)):
 				keep = false
 			case err == nil:
 				syncing = false
@@ -239,6 +246,7 @@ func (rx *zmodemRx) file(index int, h header, sink Sink) (File, error) {
 			}
 			f, err := in.Commit()
 			if err != nil {
+				keep = false
 				return File{}, err
 			}
 			done = true
@@ -283,7 +291,7 @@ func (rx *zmodemRx) data(in Incoming, crc32ed bool, pos *int64, skip, size int64
 				return fmt.Errorf("data beyond ZMODEM offsets: %w", ErrProtocol)
 			}
 			if _, err := in.Write(data); err != nil {
-				return err
+				return sinkError{fmt.Errorf("writing at byte %d: %w", *pos, err)}
 			}
 			*pos += int64(len(data))
 			progress()
