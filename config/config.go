@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/mail"
@@ -182,6 +183,9 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText writes "1m30s".
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// DefaultPath is where the gateway looks for its settings when no -config is given.
+const DefaultPath = "/etc/scangate/gateway.toml"
+
 // Default returns the settings used when the file says nothing.
 func Default() *Config {
 	return &Config{
@@ -215,7 +219,8 @@ func Default() *Config {
 	}
 }
 
-// Load reads the TOML file at path over the defaults. Unknown keys are an error.
+// Load reads the TOML file at path over the defaults. Unknown keys are an error, and so is a file that
+// holds the password itself and that every user of the machine can read.
 func Load(path string) (*Config, error) {
 	c := Default()
 	md, err := toml.DecodeFile(path, c)
@@ -232,6 +237,16 @@ func Load(path string) (*Config, error) {
 			keys[i] = k.String()
 		}
 		return nil, fmt.Errorf("config: %s: unknown setting %s", path, strings.Join(keys, ", "))
+	}
+	if c.Account.Password != "" {
+		// Group read is fine: a packaged config is root:scangate 0640.
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		if err := privateFile("account.password", path, st.Mode(), 0o004); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -440,16 +455,16 @@ func validFingerprint(s string) bool {
 }
 
 // PasswordValue returns the account's password, reading PasswordFile if it is set (one trailing newline is
-// dropped).
+// dropped; see ReadSecretFile for what the file must be).
 func (a *Account) PasswordValue() (Secret, error) {
 	if a.PasswordFile == "" {
 		return a.Password, nil
 	}
-	b, err := os.ReadFile(a.PasswordFile)
+	b, err := ReadSecretFile("account.password_file", a.PasswordFile)
 	if err != nil {
-		return "", fmt.Errorf("config: account.password_file: %w", err)
+		return "", err
 	}
-	return Secret(strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")), nil
+	return Secret(strings.TrimSuffix(strings.TrimSuffix(b, "\n"), "\r")), nil
 }
 
 // TokenValue returns the OAuth access token from TokenFile, or "" when none is configured.
@@ -457,9 +472,57 @@ func (a *Account) TokenValue() (Secret, error) {
 	if a.TokenFile == "" {
 		return "", nil
 	}
-	b, err := os.ReadFile(a.TokenFile)
+	b, err := ReadSecretFile("account.token_file", a.TokenFile)
 	if err != nil {
-		return "", fmt.Errorf("config: account.token_file: %w", err)
+		return "", err
 	}
-	return Secret(strings.TrimSpace(string(b))), nil
+	return Secret(strings.TrimSpace(b)), nil
+}
+
+// MaxSecretFile bounds a password or token file: a secret is short, and a path that names something else
+// (/dev/zero, a log file) must not fill the memory of a small board.
+const MaxSecretFile = 4 << 10
+
+// ReadSecretFile reads a file that holds a password or a token, for the setting key. It must be a regular
+// file (a FIFO would block the gateway), readable by its owner only (chmod 600: anyone else who can read it
+// has the secret), at most MaxSecretFile bytes and not empty.
+func ReadSecretFile(key, path string) (string, error) {
+	// Stat before opening: opening a FIFO waits for a writer.
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("config: %s: %w", key, err)
+	}
+	if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("config: %s: %s is not a regular file", key, path)
+	}
+	if err := privateFile(key, path, st.Mode(), 0o077); err != nil {
+		return "", err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("config: %s: %w", key, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxSecretFile+1))
+	if err != nil {
+		return "", fmt.Errorf("config: %s: %w", key, err)
+	}
+	switch {
+	case len(b) > MaxSecretFile:
+		return "", fmt.Errorf("config: %s: %s is larger than %d bytes: it does not look like a secret", key, path, MaxSecretFile)
+	case len(strings.TrimSpace(string(b))) == 0:
+		return "", fmt.Errorf("config: %s: %s is empty", key, path)
+	}
+	return string(b), nil
+}
+
+// ErrExposed is wrapped by the errors about a file that holds a secret and that other users can read.
+var ErrExposed = errors.New("readable by other users")
+
+// privateFile refuses a file holding a secret whose permission bits mode has any of the bits in forbidden.
+func privateFile(key, path string, mode os.FileMode, forbidden os.FileMode) error {
+	if mode.Perm()&forbidden == 0 {
+		return nil
+	}
+	return fmt.Errorf("config: %s: %s is %w (mode %04o): run chmod 600 %s", key, path, ErrExposed, mode.Perm(), path)
 }

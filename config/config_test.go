@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -278,5 +279,78 @@ func TestSavePowerCut(t *testing.T) {
 	}
 	if _, err := Load(path); err != nil {
 		t.Errorf("the old settings no longer load: %v", err)
+	}
+}
+
+// Password and token files are read with care: bounded, regular files only, private, not empty.
+func TestSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(p, mode) // whatever the umask
+		return p
+	}
+	fifo := filepath.Join(dir, "fifo")
+	syscall.Mkfifo(fifo, 0o600)
+	for _, tt := range []struct {
+		name, path, want string
+	}{
+		{"empty", write("empty", "", 0o600), "is empty"},
+		{"newline only", write("nl", "\n", 0o600), "is empty"},
+		{"device", "/dev/zero", "is not a regular file"},
+		{"fifo", fifo, "is not a regular file"},
+		{"too large", write("big", strings.Repeat("x", MaxSecretFile+1), 0o600), "larger than 4096 bytes"},
+		{"group readable", write("group", "s3cret", 0o640), "readable by other users (mode 0640): run chmod 600"},
+		{"world readable", write("world", "s3cret", 0o644), "readable by other users (mode 0644): run chmod 600"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				a := Account{PasswordFile: tt.path}
+				_, err := a.PasswordValue()
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "config: account.password_file: ") {
+					t.Errorf("got %v, want %q", err, tt.want)
+				}
+			case <-time.After(10 * time.Second): // a hang guard, not a speed check
+				t.Fatal("reading the password file blocked")
+			}
+		})
+	}
+	a := Account{TokenFile: write("token", "  tok\n", 0o600)}
+	if tok, err := a.TokenValue(); err != nil || tok.Reveal() != "tok" {
+		t.Errorf("TokenValue = %q, %v", tok.Reveal(), err)
+	}
+	a.TokenFile = write("token-open", "tok", 0o604)
+	if _, err := a.TokenValue(); !errors.Is(err, ErrExposed) || !strings.Contains(err.Error(), "account.token_file") {
+		t.Errorf("TokenValue of an open file: %v", err)
+	}
+}
+
+// A settings file that holds the password must not be readable by every user; group read stays allowed (the
+// packaged file is root:scangate 0640).
+func TestLoadRefusesWorldReadablePassword(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "gateway.toml")
+	os.WriteFile(p, []byte("[account]\npassword = \"s3cret\"\n"), 0o600)
+	for mode, ok := range map[os.FileMode]bool{0o600: true, 0o640: true, 0o644: false, 0o604: false} {
+		os.Chmod(p, mode)
+		_, err := Load(p)
+		if ok != (err == nil) || !ok && (!errors.Is(err, ErrExposed) || !strings.Contains(err.Error(), "chmod 600 "+p)) {
+			t.Errorf("mode %04o: %v", mode, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+	os.WriteFile(p, []byte("[account]\npassword_file = \"/etc/scangate/password\"\n"), 0o644)
+	if _, err := Load(p); err != nil {
+		t.Errorf("a readable file without the password: %v", err)
 	}
 }

@@ -23,6 +23,9 @@ func (c *Config) Save(path string) error {
 		return fmt.Errorf("config: %w", err)
 	}
 	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil { // a first boot may find no settings directory
+		return fmt.Errorf("config: saving %s: %w", path, err)
+	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
