@@ -3,7 +3,9 @@ package spool
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -26,7 +28,16 @@ type Entry struct {
 	Detail   string `json:"detail,omitempty"`   // plain words, a sentence
 }
 
-const journalFile = "journal.log"
+// The journal's files: the current one, and the one before it, which the current one replaces when it grows
+// past MaxJournalBytes. Two generations keep thousands of entries and bound the journal's room on the card.
+const (
+	journalFile    = "journal.log"
+	oldJournalFile = "journal.log.1"
+)
+
+// MaxJournalBytes is the size past which the journal starts a new file (about 3000 entries); the file before
+// it is kept, the one before that is dropped.
+const MaxJournalBytes = 1 << 20
 
 // Journal appends e to the journal and syncs it.
 func (s *Spool) Journal(e Entry) error {
@@ -34,7 +45,15 @@ func (s *Spool) Journal(e Entry) error {
 	if err != nil {
 		return fmt.Errorf("spool: journal: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(s.dir, journalFile), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	path := filepath.Join(s.dir, journalFile)
+	if st, err := os.Stat(path); err == nil && st.Size()+int64(len(b)) > MaxJournalBytes {
+		// Concurrent writers (run and send in two processes) may both rotate; the second rename finds no file
+		// or a fresh small one, and at worst a few entries move to the older generation early.
+		if err := os.Rename(path, filepath.Join(s.dir, oldJournalFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("spool: journal: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("spool: journal: %w", err)
 	}
@@ -60,8 +79,22 @@ func (s *Spool) Journal(e Entry) error {
 
 // ReadJournal returns the journal's entries, oldest first, and how many damaged lines it skipped.
 func (s *Spool) ReadJournal() ([]Entry, int, error) {
-	f, err := os.Open(filepath.Join(s.dir, journalFile))
-	if os.IsNotExist(err) {
+	var entries []Entry
+	damaged := 0
+	for _, name := range []string{oldJournalFile, journalFile} {
+		e, d, err := readJournal(filepath.Join(s.dir, name))
+		entries, damaged = append(entries, e...), damaged+d
+		if err != nil {
+			return entries, damaged, err
+		}
+	}
+	return entries, damaged, nil
+}
+
+// readJournal reads one journal file; a missing one holds nothing.
+func readJournal(path string) ([]Entry, int, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, 0, nil
 	}
 	if err != nil {

@@ -11,29 +11,24 @@ import (
 
 // Limits bound the spool's disk use.
 type Limits struct {
-	// MaxBytes is the most the jobs may occupy; 0 means DefaultMaxBytes.
+	// MaxBytes is the most the spool's files may occupy; 0 means DefaultMaxBytes.
 	MaxBytes int64
-	// MinFree is the free space the file system must keep; 0 means DefaultMinFree.
+	// MinFree is the free space the file system must keep, as given: 0 keeps nothing back.
 	MinFree int64
 }
 
-// Default limits: enough for hundreds of fax jobs, and room left on a small card.
-const (
-	DefaultMaxBytes = 256 << 20
-	DefaultMinFree  = 32 << 20
-)
+// DefaultMaxBytes bounds a spool whose limits say nothing: enough for hundreds of fax jobs.
+const DefaultMaxBytes = 256 << 20
 
 func (l Limits) withDefaults() Limits {
-	if l.MaxBytes == 0 {
+	if l.MaxBytes <= 0 {
 		l.MaxBytes = DefaultMaxBytes
 	}
-	if l.MinFree == 0 {
-		l.MinFree = DefaultMinFree
-	}
+	l.MinFree = max(l.MinFree, 0)
 	return l
 }
 
-// ErrFull is wrapped by the error of Stage when the spool has no room for another job.
+// ErrFull is wrapped by the errors of Stage and Room when the spool has no room for more.
 var ErrFull = errors.New("spool: full")
 
 // Usage returns the bytes the spool's files occupy.
@@ -51,21 +46,40 @@ func (s *Spool) Usage() (int64, error) {
 	return total, err
 }
 
-// checkRoom refuses new work when the spool holds MaxBytes or the file system is down to MinFree.
-func (s *Spool) checkRoom() error {
+// freeSpace returns the bytes an unprivileged writer may still use on the file system that holds dir; tests
+// replace it.
+var freeSpace = func(dir string) (int64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return int64(st.Bavail) * int64(st.Bsize), nil
+}
+
+// Room returns how many more bytes the spool may take: what is left under MaxBytes, and of the file system's
+// free space above MinFree, whichever is less. When nothing is left the error wraps ErrFull and says which
+// limit was reached, in words for the panel's detail and the log.
+func (s *Spool) Room() (int64, error) {
 	used, err := s.Usage()
 	if err != nil {
-		return fmt.Errorf("spool: %w", err)
+		return 0, fmt.Errorf("spool: %w", err)
 	}
-	if used >= s.limits.MaxBytes {
-		return fmt.Errorf("%w: the queue holds %d MB, its limit is %d MB; send or delete jobs", ErrFull, used>>20, s.limits.MaxBytes>>20)
+	room := s.limits.MaxBytes - used
+	if room <= 0 {
+		return 0, fmt.Errorf("%w: the queue holds %d MB, its limit is %d MB; send or delete jobs", ErrFull, used>>20, s.limits.MaxBytes>>20)
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs(s.dir, &st); err == nil {
-		free := int64(st.Bavail) * int64(st.Bsize)
-		if free < s.limits.MinFree {
-			return fmt.Errorf("%w: only %d MB free on the storage card, %d MB must stay free", ErrFull, free>>20, s.limits.MinFree>>20)
-		}
+	free, err := freeSpace(s.dir)
+	if err != nil {
+		return room, nil // no statfs here: the queue's own limit still holds
 	}
-	return nil
+	if free-s.limits.MinFree <= 0 {
+		return 0, fmt.Errorf("%w: only %d MB free on the storage card, %d MB must stay free", ErrFull, free>>20, s.limits.MinFree>>20)
+	}
+	return min(room, free-s.limits.MinFree), nil
+}
+
+// checkRoom refuses new work when the spool holds MaxBytes or the file system is down to MinFree.
+func (s *Spool) checkRoom() error {
+	_, err := s.Room()
+	return err
 }

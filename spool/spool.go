@@ -54,6 +54,9 @@ type Job struct {
 	// AccountHold marks a job held because the whole account is held (see Hold), not for a fault of its own;
 	// it goes back to the queue when the hold is lifted.
 	AccountHold bool `json:"account_hold,omitempty"`
+	// Stopped marks a job held because staff stopped it with the Stop key: nothing is wrong with it, and it
+	// waits for a retry or a delete.
+	Stopped bool `json:"stopped,omitempty"`
 	// Refused lists recipients the server refused for good while it accepted others.
 	Refused []string `json:"refused,omitempty"`
 	// Parts, when the mail had to be split to fit the server's size limit, are the page ranges sent as
@@ -266,6 +269,11 @@ func (s *Spool) nextNumber() (int, error) {
 	last := 0
 	if b, err := os.ReadFile(filepath.Join(s.dir, seqFile)); err == nil {
 		last, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	} else if entries, _, _ := s.ReadJournal(); len(entries) > 0 {
+		// Sent jobs leave the spool; the journal still names them.
+		for _, e := range entries {
+			last = max(last, e.Job)
+		}
 	}
 	// A sequence file lost in a power cut must not hand out a number twice: never below the largest job.
 	if ents, err := os.ReadDir(filepath.Join(s.dir, "jobs")); err == nil {
@@ -380,7 +388,7 @@ func (s *Spool) Retry(id string) (*Job, error) {
 	default:
 		return nil, fmt.Errorf("%w: job %s is %s", ErrState, id, j.State)
 	}
-	j.State, j.NextAttempt = Queued, time.Time{}
+	j.State, j.NextAttempt, j.Stopped, j.AccountHold = Queued, time.Time{}, false, false
 	if err := s.Update(j); err != nil {
 		return nil, err
 	}
