@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -112,11 +114,16 @@ func TestSendKeyDeliversAScan(t *testing.T) {
 	if len(js) != 1 || js[0].State != spool.Sent || js[0].Attempts != 1 {
 		t.Fatalf("jobs: %+v", js)
 	}
-	// The job keeps what was sent: the scan as received, the PDF and the mail.
+	// Once sent, the job's files go: the journal keeps the record, and a spool of sent jobs never fills the
+	// card.
 	for _, f := range []string{"scan0001.tif", "scan.pdf", "message.eml"} {
-		if _, err := os.Stat(filepath.Join(r.cfg.Spool.Dir, "jobs", js[0].ID, f)); err != nil {
-			t.Error(err)
+		if _, err := os.Stat(filepath.Join(r.cfg.Spool.Dir, "jobs", js[0].ID, f)); !os.IsNotExist(err) {
+			t.Errorf("%s of a sent job: %v", f, err)
 		}
+	}
+	sp, _ := spool.Open(r.cfg.Spool.Dir, spool.Limits{})
+	if e, _, _ := sp.ReadJournal(); len(e) != 1 || e[0].Outcome != "sent" || e[0].Pages != 3 {
+		t.Errorf("journal %+v", e)
 	}
 }
 
@@ -133,6 +140,13 @@ func TestWrongPasswordIsShownAndKept(t *testing.T) {
 	if len(js) != 1 || js[0].State != spool.Held || !js[0].AccountHold || js[0].LastResult != "Wrong password" {
 		t.Fatalf("the scan must stay in the spool, held with its reason: %+v", js)
 	}
+	// The scan, its PDF and its mail are the office's documents: no other user of the board reads them.
+	filepath.WalkDir(r.cfg.Spool.Dir, func(path string, e fs.DirEntry, err error) error {
+		if info, ierr := e.Info(); err == nil && ierr == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v", path, info.Mode().Perm())
+		}
+		return nil
+	})
 }
 
 // A machine that never answers: Stop ends the pull, and nothing half-received is kept.
@@ -243,8 +257,37 @@ func TestMachineNotice(t *testing.T) {
 	}
 	// A missing file is not a missing machine.
 	dir := t.TempDir()
-	_, err = document.Convert(filepath.Join(dir, "scan.pdf"), []string{filepath.Join(dir, "scan.tif")}, document.Info{})
+	_, err = document.Convert(context.Background(), filepath.Join(dir, "scan.pdf"), []string{filepath.Join(dir, "scan.tif")}, document.Info{})
 	if short, long := Explain(err); short != "File missing" || strings.Contains(long, "cable") {
 		t.Errorf("Explain(%v) = %q, %q", err, short, long)
+	}
+}
+
+// A file from the machine that cannot fit in the spool is refused before it is taken: the card never fills,
+// the machine keeps its document, the panel says the queue is full, and nothing is kept that would block the
+// next Send.
+func TestPullWithinTheSpoolsRoom(t *testing.T) {
+	big := make([]byte, 3<<20)
+	rand.NewChaCha8([32]byte{3}).Read(big)
+	m, err := mfpsim.Start(context.Background(), []mfpsim.Document{{Name: "big.tif", Data: big}}, "zmodem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	r := newRig(t, m.PortPath(), "right")
+	r.cfg.Spool.MaxMB = 1
+	d, err := runScript(t, r.gateway(t), panel.KeySend)
+	if !errors.Is(err, spool.ErrFull) || !strings.Contains(err.Error(), "does not fit") {
+		t.Fatalf("RunPanel = %v", err)
+	}
+	if !strings.Contains(d.String(), "Queue full") {
+		t.Errorf("screen:\n%s", d)
+	}
+	sp, _ := spool.Open(r.cfg.Spool.Dir, spool.Limits{})
+	if used, _ := sp.Usage(); used > 64<<10 {
+		t.Errorf("the spool holds %d bytes after a refused file", used)
+	}
+	if k, _ := sp.Kept(); k != nil {
+		t.Errorf("a refused pull was kept: %+v", k)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -39,6 +40,10 @@ type Deliverer struct {
 	mu       sync.Mutex
 	watchers map[string][]chan any // job ID → channels of panel.Event and Outcome
 	stopped  map[string]bool       // jobs staff stopped: held instead of sent
+
+	// Owned by the loop's goroutine:
+	told      map[string]bool // unreadable jobs already logged, so that each is logged once
+	lastSweep time.Time       // when Sweep last ran
 }
 
 // NewDeliverer prepares the delivery loop. Only one process may run it on a spool: the caller holds the spool's
@@ -49,7 +54,7 @@ func (g *Gateway) NewDeliverer() (*Deliverer, error) {
 		return nil, err
 	}
 	return &Deliverer{g: g, sp: sp, kick: make(chan struct{}, 1), jitter: rand.Float64,
-		watchers: map[string][]chan any{}, stopped: map[string]bool{}}, nil
+		watchers: map[string][]chan any{}, stopped: map[string]bool{}, told: map[string]bool{}}, nil
 }
 
 // Kick makes the loop look at the queue now (a job was queued or retried).
@@ -60,10 +65,15 @@ func (d *Deliverer) Kick() {
 	}
 }
 
+// watchBuffer is the room of a watch channel: progress for a reader that is a little behind, and one slot that
+// progress never takes, for the outcome.
+const watchBuffer = 64
+
 // Watch returns a channel that receives the progress (panel.Event) and the outcome (Outcome) of the next
-// attempt at job id; it is closed after the outcome.
+// attempt at job id; it is closed after the outcome. The loop never waits for the reader: progress that finds
+// the channel full is dropped, and the outcome always finds its slot.
 func (d *Deliverer) Watch(id string) <-chan any {
-	ch := make(chan any, 64)
+	ch := make(chan any, watchBuffer)
 	d.mu.Lock()
 	d.watchers[id] = append(d.watchers[id], ch)
 	d.mu.Unlock()
@@ -75,9 +85,9 @@ func (d *Deliverer) report(id string, ev panel.Event) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, ch := range d.watchers[id] {
-		select {
-		case ch <- ev: // progress is dropped rather than block the loop
-		default:
+		// Every send on a registered channel happens under d.mu, so the length cannot grow under us.
+		if len(ch) < cap(ch)-1 {
+			ch <- ev
 		}
 	}
 }
@@ -88,7 +98,7 @@ func (d *Deliverer) finish(o Outcome) {
 	delete(d.watchers, o.Job.ID)
 	d.mu.Unlock()
 	for _, ch := range chs {
-		ch <- o // the buffer keeps room: progress never fills the last slot before the outcome is sent
+		ch <- o // never blocks: report leaves the last slot free
 		close(ch)
 	}
 }
@@ -115,9 +125,10 @@ func (d *Deliverer) isStopped(id string) bool {
 	return d.stopped[id]
 }
 
-// hold marks a stopped job held.
+// hold marks a stopped job held: not an error, it waits for someone to retry or delete it.
 func (d *Deliverer) hold(j *spool.Job) {
-	j.State, j.LastResult, j.LastDetail = spool.Held, "Stopped", "Stopped with the Stop key; retry it from the queue to send it."
+	j.State, j.Stopped = spool.Held, true
+	j.LastResult, j.LastDetail = "Stopped", "Stopped with the Stop key; retry it from the queue to send it."
 	if err := d.sp.Update(j); err != nil {
 		d.g.opts.Log.Error("updating job", "job", j.ID, "err", err)
 	}
@@ -129,7 +140,7 @@ func (d *Deliverer) hold(j *spool.Job) {
 const idleWait = 5 * time.Second
 
 // Run recovers interrupted jobs, then delivers until ctx ends. When ctx ends during an attempt, the mail in
-// flight is finished first (a SIGTERM never cuts a mail in half).
+// flight may finish within shutdownGrace; a server that takes longer is cut off and the job stays queued.
 func (d *Deliverer) Run(ctx context.Context) error {
 	if rec, err := d.sp.Recover(); err != nil {
 		d.g.opts.Log.Error("recovering the spool", "err", err)
@@ -160,11 +171,23 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	}
 }
 
+// Ages past which the spool lets go of what it kept: a sent job's record (its files go at once), which a send
+// command waiting in another process reads; a pull cut short that nobody continued is kept as long as a job
+// is retried (spool.lifetime).
+const (
+	sentRecordAge = time.Hour
+	sweepEvery    = time.Minute
+)
+
 // Step makes one pass: it attempts every due job once, in one session, and returns when the next deferred job
 // falls due (zero when none waits). A spool problem is logged and retried at the next pass; it never stops the
-// loop.
+// loop. When ctx ends during an attempt, the mail in flight has shutdownGrace to finish.
 func (d *Deliverer) Step(ctx context.Context) time.Time {
 	now := d.g.opts.Now()
+	d.sweep(now)
+	if d.g.s().setup {
+		return time.Time{} // no account to send with: the jobs wait
+	}
 	if h := d.accountHeld(); h != nil {
 		d.holdQueued(h)
 		return time.Time{}
@@ -175,7 +198,10 @@ func (d *Deliverer) Step(ctx context.Context) time.Time {
 		return now.Add(time.Minute)
 	}
 	for _, b := range broken {
-		d.g.opts.Log.Warn("unreadable job", "job", b.ID, "err", b.Err)
+		if !d.told[b.ID] {
+			d.told[b.ID] = true
+			d.g.opts.Log.Warn("unreadable job: delete it from the queue", "job", b.ID, "err", b.Err)
+		}
 	}
 	var due []*spool.Job
 	next := time.Time{}
@@ -189,9 +215,47 @@ func (d *Deliverer) Step(ctx context.Context) time.Time {
 	if len(due) == 0 || ctx.Err() != nil {
 		return next
 	}
-	d.deliver(ctx, due)
+	sctx, cancel := withGrace(ctx, shutdownGrace)
+	defer cancel()
+	d.deliver(ctx, sctx, due)
 	// Deferrals made now are due later; the caller computes the wait from the spool on the next pass.
 	return d.nextDue()
+}
+
+// shutdownGrace is how long a mail in flight may still take once the loop is told to stop: enough for a
+// healthy server to take the rest of a scan, short enough that a stuck one never holds the process
+// (systemd and the board's watchdog expect a service to end within seconds).
+const shutdownGrace = 1500 * time.Millisecond
+
+// errShutdown is the cause of a session cut off at shutdown.
+var errShutdown = errors.New("appliance: stopped while sending")
+
+// withGrace returns a context that ends grace after ctx ends.
+func withGrace(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	gctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(grace, func() { cancel(errShutdown) })
+		context.AfterFunc(gctx, func() { t.Stop() })
+	})
+	return gctx, func() {
+		stop()
+		cancel(context.Canceled)
+	}
+}
+
+// sweep lets the spool drop what it no longer needs, at most once every sweepEvery.
+func (d *Deliverer) sweep(now time.Time) {
+	if now.Sub(d.lastSweep) < sweepEvery {
+		return
+	}
+	d.lastSweep = now
+	sw, err := d.sp.Sweep(now, sentRecordAge, d.g.policy().WithDefaults().Lifetime)
+	if err != nil {
+		d.g.opts.Log.Error("tidying the spool", "err", err)
+	}
+	if sw.Kept {
+		d.g.opts.Log.Info("a pull cut short was not continued: its files are removed", "age_limit", d.g.policy().WithDefaults().Lifetime)
+	}
 }
 
 func (d *Deliverer) nextDue() time.Time {
@@ -260,9 +324,10 @@ func accountFingerprint(a config.Account, auth config.Auth, pw, token config.Sec
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// deliver attempts the due jobs in one session.
-func (d *Deliverer) deliver(ctx context.Context, due []*spool.Job) {
-	sess, err := submit.Dial(ctx, d.g.s().acct, d.g.submitOptions())
+// deliver attempts the due jobs in one session, which lives as long as sctx; once ctx ends it starts no other
+// job.
+func (d *Deliverer) deliver(ctx, sctx context.Context, due []*spool.Job) {
+	sess, err := submit.Dial(sctx, d.g.s().acct, d.g.submitOptions())
 	if err != nil {
 		// Nothing was sent: every due job shares the outcome of the connection.
 		for _, j := range due {
@@ -283,7 +348,7 @@ func (d *Deliverer) deliver(ctx context.Context, due []*spool.Job) {
 		if err != nil {
 			continue // another process is at it
 		}
-		broken := d.attemptOne(context.WithoutCancel(ctx), sess, j)
+		broken := d.attemptOne(sess, j)
 		unlock()
 		if broken {
 			sess.Close()
@@ -294,7 +359,7 @@ func (d *Deliverer) deliver(ctx context.Context, due []*spool.Job) {
 }
 
 // attemptOne sends one job in the open session and reports whether the session is broken.
-func (d *Deliverer) attemptOne(ctx context.Context, sess *submit.Session, j *spool.Job) (broken bool) {
+func (d *Deliverer) attemptOne(sess *submit.Session, j *spool.Job) (broken bool) {
 	j, err := d.sp.Get(j.ID) // fresh: another process may have changed it
 	if err != nil || !j.Due(d.g.opts.Now()) {
 		return false
@@ -449,6 +514,9 @@ func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptErro
 		}
 	case actHoldJob:
 		j.State = spool.Held
+	case actRequeue:
+		j.State = spool.Queued
+		short, long = "Interrupted", "The gateway was stopped while sending; the scan stays queued and goes out when it runs again."
 	case actHoldAccount:
 		j.State, j.AccountHold = spool.Held, true
 		d.holdAccount(short, long, now)
@@ -468,7 +536,13 @@ func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptErro
 	} else if jerr := d.sp.Journal(entry); jerr != nil {
 		d.g.opts.Log.Error("writing the journal", "err", jerr)
 	}
-	d.g.opts.Log.Info("attempt", "job", j.ID, "outcome", entry.Outcome, "result", long)
+	if act == actSent {
+		if terr := d.sp.Tidy(j); terr != nil {
+			d.g.opts.Log.Error("removing the files of a sent job", "job", j.Number, "err", terr)
+		}
+	}
+	d.g.opts.Log.Info("job "+actionNames[act], "job", j.Number, "to", strings.Join(j.To, ","), "pages", j.Pages,
+		"bytes", bytes, "result", long)
 	d.finish(Outcome{Job: j, Err: err})
 }
 

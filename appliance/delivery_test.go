@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -11,13 +13,19 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device/mfpsim"
+	"github.com/scangate/gateway/document"
+	"github.com/scangate/gateway/panel"
+	"github.com/scangate/gateway/panel/paneltest"
 	"github.com/scangate/gateway/smtpserver"
+	"github.com/scangate/gateway/smtptest"
 	"github.com/scangate/gateway/spool"
+	"github.com/scangate/gateway/submit"
 )
 
 // clock is a settable clock for the delivery loop. It starts at the real time, since the mail server's
@@ -248,9 +256,11 @@ func TestRefusedRecipientOthersDelivered(t *testing.T) {
 	}
 }
 
-// A job file damaged by a power cut is reported and left alone; the other jobs go.
+// A job file damaged by a power cut is reported once and left alone; the other jobs go.
 func TestDamagedJobDoesNotStopTheLoop(t *testing.T) {
 	l := newLoop(t, "right")
+	var log bytes.Buffer
+	l.g.opts.Log = slog.New(slog.NewTextHandler(&log, nil))
 	bad, good := l.enqueue(t), l.enqueue(t)
 	os.WriteFile(filepath.Join(l.sp.JobDir(bad.ID), "job.json"), []byte(`{"id": "00`), 0o600)
 	l.d.Step(context.Background())
@@ -259,6 +269,13 @@ func TestDamagedJobDoesNotStopTheLoop(t *testing.T) {
 	}
 	if _, broken, _ := l.sp.List(); len(broken) != 1 {
 		t.Errorf("broken jobs %v", broken)
+	}
+	for range 3 {
+		l.clock.Add(time.Minute)
+		l.d.Step(context.Background())
+	}
+	if n := strings.Count(log.String(), "unreadable job"); n != 1 {
+		t.Errorf("the unreadable job was logged %d times:\n%s", n, log.String())
 	}
 }
 
@@ -412,5 +429,130 @@ func TestPageTooLarge(t *testing.T) {
 	j = l.job(t, j.ID)
 	if j.State != spool.Held || j.LastResult != "Mail too large" || !strings.Contains(j.LastDetail, "page 1 alone") {
 		t.Fatalf("job %+v", j)
+	}
+}
+
+// A mail of several megabytes sends more progress than a watch channel holds; the outcome must still reach
+// Send, which reads the channel only after the pass (it used to block the loop for good).
+func TestSendLargeMailReturns(t *testing.T) {
+	l := newLoop(t, "right")
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	done := make(chan struct{})
+	var out Outcome
+	var err error
+	go func() {
+		defer close(done)
+		out, err = l.g.Send(ctx, []string{noisePBM(t, 90)}, []string{"a@example.com"}, "", true)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		t.Fatal("Send of a large mail never returned")
+	}
+	if err != nil || out.Job.State != spool.Sent {
+		t.Fatalf("Send: %+v, %v", out.Job, err)
+	}
+}
+
+// A full card while the PDF is made is a trouble that passes: the job stays queued, is retried, and goes out
+// once there is room (it used to fail for good).
+func TestCardFullWhilePreparingIsRetried(t *testing.T) {
+	l := newLoop(t, "right")
+	full := true
+	real := convertPages
+	defer func() { convertPages = real }()
+	convertPages = func(ctx context.Context, out string, in []string, first, last int, info document.Info) (int, error) {
+		if full {
+			return 0, &fs.PathError{Op: "write", Path: out, Err: syscall.ENOSPC}
+		}
+		return real(ctx, out, in, first, last, info)
+	}
+	j := l.enqueue(t)
+	if j.State != spool.Queued || j.LastResult != "Card full" {
+		t.Fatalf("job after a full card: %+v", j)
+	}
+	l.d.Step(context.Background())
+	if j = l.job(t, j.ID); j.State != spool.Deferred || !strings.HasPrefix(j.LastResult, "Card full") {
+		t.Fatalf("job after an attempt on a full card: %+v", j)
+	}
+	full = false
+	l.clock.Add(time.Hour)
+	l.d.Step(context.Background())
+	if j = l.job(t, j.ID); j.State != spool.Sent || mails(t, l.maildir) != 1 {
+		t.Fatalf("job once there is room: %+v, %d mails", j, mails(t, l.maildir))
+	}
+}
+
+// A job whose scan is gone fails at once: no retry for the whole lifetime brings the file back.
+func TestMissingScanFailsOnce(t *testing.T) {
+	l := newLoop(t, "right")
+	j := l.enqueue(t)
+	for _, f := range []string{"message.eml", "scan.pdf", j.Files[0]} {
+		os.Remove(filepath.Join(l.sp.JobDir(j.ID), f))
+	}
+	l.d.Step(context.Background())
+	if j = l.job(t, j.ID); j.State != spool.Failed || j.LastResult != "File missing" || j.Attempts != 1 {
+		t.Fatalf("job without its scan: %+v", j)
+	}
+}
+
+// A job stopped on purpose waits in the queue without lighting the Error LED; a held one lights it.
+func TestStoppedJobIsNoError(t *testing.T) {
+	l := newLoop(t, "right")
+	j := l.enqueue(t)
+	l.d.Stop(j.ID)
+	if j = l.job(t, j.ID); j.State != spool.Held || !j.Stopped {
+		t.Fatalf("stopped job %+v", j)
+	}
+	p, err := panel.New(paneltest.NewDisplay(16, 2), panel.Config{}, l.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Event(l.g.queueEvent(l.d))
+	if p.LEDs().Error {
+		t.Errorf("the Error LED is lit for a stopped job:\n%s", p.Screen())
+	}
+	if _, err := l.sp.Retry(j.ID); err != nil {
+		t.Fatal(err)
+	}
+	if j = l.job(t, j.ID); j.Stopped {
+		t.Errorf("a retried job still counts as stopped: %+v", j)
+	}
+	j.State, j.LastResult = spool.Held, "Mail too large"
+	l.sp.Update(j)
+	p.Event(l.g.queueEvent(l.d))
+	if !p.LEDs().Error {
+		t.Error("the Error LED is off for a held job")
+	}
+}
+
+// A security setting that does not match the port holds the account with words that say which setting to
+// change, both ways round; the job is not failed.
+func TestSecurityMismatchHoldsTheAccount(t *testing.T) {
+	for _, tt := range []struct {
+		name, security string
+		implicitPort   bool
+		want           string
+	}{
+		{"tls against a plain port", "tls", false, "expects security = starttls"},
+		{"starttls against an implicit TLS port", "starttls", true, "expects security = tls"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLoop(t, "right")
+			if tt.implicitPort {
+				srv := smtptest.Script(t, smtptest.ScriptOptions{}, "TLS") // a server that waits for a ClientHello
+				l.cfg.Account.Server = srv.Addr
+			}
+			l.cfg.Account.Security = tt.security
+			l.reload(t)
+			l.g.opts.Timeouts = submit.Timeouts{GreetingProbe: 50 * time.Millisecond, TLSProbe: 5 * time.Second}
+			j := l.enqueue(t)
+			l.d.Step(context.Background())
+			j = l.job(t, j.ID)
+			if j.State != spool.Held || !j.AccountHold || j.LastResult != "Check security" || !strings.Contains(j.LastDetail, tt.want) {
+				t.Fatalf("job %+v", j)
+			}
+		})
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/mail"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +33,18 @@ type Options struct {
 	Trace func(line string)
 	// Version names the gateway in the PDF's producer field.
 	Version string
+	// Timeouts bound the steps of each SMTP session; zero fields mean submit's defaults.
+	Timeouts submit.Timeouts
+}
+
+func (o Options) withDefaults() Options {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
 }
 
 // Gateway runs jobs with one configuration, which Apply can replace while it runs.
@@ -54,23 +66,41 @@ type settings struct {
 	from *mail.Address
 	// fingerprint identifies the account settings (see accountFingerprint).
 	fingerprint string
+	// setup is set while no usable mail account is configured (a first boot): the panel offers Settings, and
+	// nothing is pulled or sent.
+	setup bool
 }
 
 // New checks cfg and prepares a Gateway. It opens no device, no connection, and the spool only when a job
 // needs it.
 func New(cfg *config.Config, opts Options) (*Gateway, error) {
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	g := &Gateway{opts: opts}
+	g := &Gateway{opts: opts.withDefaults()}
 	if err := g.Apply(cfg); err != nil {
 		return nil, err
 	}
 	return g, nil
 }
+
+// NewSetup prepares a Gateway for a first boot: cfg holds no usable mail account yet (its other settings must
+// be valid). The panel shows Setup and leads to Settings; the first save that completes the account (Apply)
+// puts the gateway to work.
+func NewSetup(cfg *config.Config, opts Options) (*Gateway, error) {
+	if err := cfg.Validate(false); err != nil {
+		return nil, err
+	}
+	if g, err := New(cfg, opts); err == nil {
+		return g, nil // the account is complete after all
+	}
+	g := &Gateway{opts: opts.withDefaults()}
+	g.cur.Store(&settings{cfg: cfg, setup: true})
+	return g, nil
+}
+
+// NeedsSetup reports whether the gateway waits for its mail account to be set up (see NewSetup).
+func (g *Gateway) NeedsSetup() bool { return g.s().setup }
+
+// ErrNotSetUp is the error of work that needs the mail account while none is set up.
+var ErrNotSetUp = errors.New("appliance: the mail account is not set up")
 
 // Apply checks cfg and puts it in force: the next job, delivery attempt or panel screen uses it. The spool
 // directory is the one the gateway started with.
@@ -184,11 +214,14 @@ func Destinations(cfg *config.Config) []panel.Destination {
 }
 
 func (g *Gateway) submitOptions() submit.Options {
-	return submit.Options{Trace: g.opts.Trace, Now: g.opts.Now}
+	return submit.Options{Trace: g.opts.Trace, Now: g.opts.Now, Timeouts: g.opts.Timeouts}
 }
 
 // Check runs the account self-test (DNS, TCP, TLS, EHLO, AUTH) and sends nothing.
 func (g *Gateway) Check(ctx context.Context) (*submit.Report, error) {
+	if g.s().setup {
+		return &submit.Report{}, ErrNotSetUp
+	}
 	return submit.Check(ctx, g.s().acct, g.submitOptions())
 }
 
@@ -220,9 +253,9 @@ func (g *Gateway) policy() spool.Policy {
 		Lifetime: g.s().cfg.Spool.Lifetime.Duration}
 }
 
-func (g *Gateway) pull(ctx context.Context, dir string, report func(panel.Event)) ([]device.File, error) {
+func (g *Gateway) pull(ctx context.Context, sink device.Sink, report func(panel.Event)) ([]device.File, error) {
 	report(panel.Event{Stage: panel.StageReceiving})
-	files, err := Pull(ctx, g.s().cfg.Device, device.DirSink(dir), func(p device.Progress) {
+	files, err := Pull(ctx, g.s().cfg.Device, sink, func(p device.Progress) {
 		report(panel.Event{Stage: panel.StageReceiving, Page: p.Index + 1, Done: p.Bytes, Total: p.Total})
 	})
 	if err != nil {
@@ -237,7 +270,7 @@ func (g *Gateway) pull(ctx context.Context, dir string, report func(panel.Event)
 // Pull receives one batch of files from the machine the settings name into sink: it opens the link, sends
 // the trigger if one is set, and runs the protocol's receiver. It returns the files committed, also on error.
 func Pull(ctx context.Context, d config.Device, sink device.Sink, progress func(device.Progress)) ([]device.File, error) {
-	rx, err := device.NewReceiver(d.Protocol, device.Options{Timeout: d.Timeout.Duration, Progress: progress})
+	rx, err := device.NewReceiver(d.Protocol, device.Options{Timeout: d.Timeout.Duration, Baud: d.Baud, Progress: progress})
 	if err != nil {
 		return nil, err
 	}
@@ -276,9 +309,9 @@ var ErrNothingScanned = errors.New("appliance: the machine sent no document")
 
 // domain is the part of the sender's address after "@", for Message-IDs.
 func (g *Gateway) domain() string {
-	for i := len(g.s().from.Address) - 1; i >= 0; i-- {
-		if g.s().from.Address[i] == '@' {
-			return g.s().from.Address[i+1:]
+	if from := g.s().from; from != nil {
+		if at := strings.LastIndexByte(from.Address, '@'); at >= 0 {
+			return from.Address[at+1:]
 		}
 	}
 	return "localhost"

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/mail"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/scangate/gateway/config"
@@ -46,7 +48,7 @@ func (g *Gateway) Scan(ctx context.Context, dest panel.Destination, report func(
 	if len(kept) > 0 {
 		g.opts.Log.Info("resuming a pull cut short", "files", len(kept))
 	}
-	files, err := g.pull(ctx, st.Dir, report)
+	files, err := g.pull(ctx, newRoomSink(st.Dir, sp), report)
 	if errors.Is(err, ErrNothingScanned) && len(kept) > 0 {
 		err = nil // the machine had sent everything before the cut
 	}
@@ -105,9 +107,22 @@ func withoutRepeats(dir string, kept []string, files []device.File) ([]string, e
 	return names, nil
 }
 
-// Enqueue copies files into the spool as one job for the recipients (the send command). subject, when not
-// empty, replaces the configured subject template.
+// Enqueue copies files into the spool as one job for the recipients (the send command): addresses as
+// net/mail reads them, "bob@example.com" or "Bob Smith <bob@example.com>". subject, when not empty, replaces
+// the configured subject template.
 func (g *Gateway) Enqueue(files []string, to []string, subject string) (*spool.Job, error) {
+	addrs := make([]string, len(to))
+	destName := ""
+	for i, a := range to {
+		p, err := mail.ParseAddress(a)
+		if err != nil {
+			return nil, fmt.Errorf("appliance: recipient %q: %w", a, err)
+		}
+		addrs[i] = p.Address
+		if len(to) == 1 {
+			destName = p.Name // the To: header names the one recipient as given
+		}
+	}
 	sp, err := g.queue()
 	if err != nil {
 		return nil, err
@@ -125,7 +140,7 @@ func (g *Gateway) Enqueue(files []string, to []string, subject string) (*spool.J
 		}
 		names = append(names, name)
 	}
-	return g.commit(sp, st, names, "", to, subject)
+	return g.commit(sp, st, names, destName, addrs, subject)
 }
 
 func copyFile(dst, src string) error {
@@ -156,15 +171,28 @@ func (g *Gateway) commit(sp *spool.Spool, st *spool.Staging, names []string, des
 		st.Discard()
 		return nil, err
 	}
-	g.opts.Log.Info("scan queued", "job", job.ID, "files", len(names), "to", to)
+	g.opts.Log.Info("scan queued", "job", job.Number, "files", len(names), "to", strings.Join(to, ","))
 	if err := g.prepare(sp, job); err != nil {
-		short, long := Explain(err)
-		job.State, job.LastResult, job.LastDetail = spool.Failed, short, long
-		sp.Update(job)
+		job.LastResult, job.LastDetail = Explain(err)
+		if decide(err) != actFail {
+			// A trouble that may pass (a full card): the job stays queued, and the delivery loop prepares it
+			// again with its retries.
+			if uerr := sp.Update(job); uerr != nil {
+				g.opts.Log.Error("updating job", "job", job.Number, "err", uerr)
+			}
+			return job, nil
+		}
+		job.State = spool.Failed
+		if uerr := sp.Update(job); uerr != nil {
+			g.opts.Log.Error("updating job", "job", job.Number, "err", uerr)
+		}
 		return job, err
 	}
 	return job, nil
 }
+
+// convertPages makes a job's PDF; tests replace it to fail the way a full card does.
+var convertPages = document.ConvertPages
 
 // prepare converts the job's pages into one PDF and composes its mail, once: every attempt then sends the same
 // bytes under the same Message-ID.
@@ -173,7 +201,7 @@ func (g *Gateway) prepare(sp *spool.Spool, job *spool.Job) error {
 	if _, err := os.Stat(filepath.Join(dir, messageFile)); err == nil {
 		return nil
 	}
-	pages, err := document.Convert(filepath.Join(dir, pdfFile), g.inputs(sp, job), g.pdfInfo(job))
+	pages, err := convertPages(context.Background(), filepath.Join(dir, pdfFile), g.inputs(sp, job), 1, math.MaxInt, g.pdfInfo(job))
 	if err != nil {
 		return err
 	}
@@ -199,7 +227,7 @@ func (g *Gateway) inputs(sp *spool.Spool, job *spool.Job) []string {
 
 func (g *Gateway) pdfInfo(job *spool.Job) document.Info {
 	title, _ := config.Expand("Scan from {device} {date} {time}", g.values(job))
-	return document.Info{Title: title, Producer: "Scangate " + g.opts.Version, Created: job.Created.In(time.Local)}
+	return document.Info{Title: title, Producer: "Scangate " + g.opts.Version, Created: job.Created.In(time.Local), Mode: 0o600}
 }
 
 // values are the template placeholders of a job.

@@ -1,8 +1,10 @@
 package appliance
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/scangate/gateway/document"
 	"github.com/scangate/gateway/smtpauth"
@@ -18,10 +20,11 @@ const (
 	actHoldJob                   // this job needs someone (a page too large for the server)
 	actHoldAccount               // the account needs someone: stop every job, no retry storm
 	actFail                      // refused for good
+	actRequeue                   // cut off at shutdown: back in the queue, no attempt counted against it
 )
 
 var actionNames = map[action]string{actSent: "sent", actDefer: "deferred", actHoldJob: "held",
-	actHoldAccount: "held", actFail: "failed"}
+	actHoldAccount: "held", actFail: "failed", actRequeue: "interrupted"}
 
 // decide maps an attempt's outcome to an action. This table, with Explain for the words, is the retry policy
 // of RFC 4954 §6 and RFC 5321 §4.2.1 as the checklist's queue decisions read: 4xx and network trouble are retried;
@@ -31,6 +34,11 @@ func decide(err error) action {
 	switch {
 	case err == nil:
 		return actSent
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		// The session's context ends only at shutdown (the Stop key holds a job without cutting a session).
+		return actRequeue
+	case errors.Is(err, submit.ErrSecurityMismatch):
+		return actHoldAccount // the settings are wrong: no retry fixes them
 	case errors.Is(err, smtpauth.ErrCredentials), errors.Is(err, smtpauth.ErrEncryptionRequired),
 		errors.Is(err, smtpauth.ErrTooWeak), errors.Is(err, smtpauth.ErrUnsupported),
 		errors.Is(err, smtpauth.ErrPasswordTransition), errors.Is(err, smtpauth.ErrBadCredentials),
@@ -47,10 +55,13 @@ func decide(err error) action {
 		return actFail
 	}
 	var se *submit.Error
+	if !errors.As(err, &se) && errors.Is(err, fs.ErrNotExist) {
+		return actFail // a scan file is gone: no retry brings it back
+	}
 	if errors.As(err, &se) {
 		return actFail // a permanent refusal at a step of the session
 	}
-	return actDefer // a local trouble (disk, memory) may pass
+	return actDefer // a local trouble (a full card, memory) may pass
 }
 
 // replyCodes returns the server's reply code and enhanced code found in err, if any.

@@ -73,6 +73,11 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o 
 			if stop != nil {
 				return
 			}
+			if g.s().setup {
+				short, long := Explain(ErrNotSetUp)
+				p.Event(panel.Event{Result: &panel.Result{Short: short, Detail: long}})
+				return
+			}
 			var jctx context.Context
 			jctx, stop = context.WithCancel(ctx)
 			go func() { ends <- g.runJob(jctx, d, req.Dest, events) }()
@@ -113,6 +118,7 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o 
 		case ev := <-answers:
 			p.Event(ev)
 			p.Event(g.queueEvent(d))
+			p.Event(g.machineNotice()) // a save may have ended the setup
 		case end := <-ends:
 			stop() // release the job's context
 			stop = nil

@@ -112,7 +112,15 @@ func (g *Gateway) queueAction(d *Deliverer, req panel.Request) (bool, string, st
 	if err != nil {
 		return false, "Queue error", err.Error()
 	}
-	if req.Kind == panel.RequestDeleteJob {
+	switch {
+	case req.Job == KeptID && req.Kind == panel.RequestDeleteJob:
+		if err := sp.DeleteKept(); err != nil {
+			return false, "Not deleted", err.Error()
+		}
+		return true, "Deleted", "What the cut pull left is deleted; the next Send starts afresh."
+	case req.Job == KeptID:
+		return false, "Press Send", "A pull cut short goes on with the next Send."
+	case req.Kind == panel.RequestDeleteJob:
 		if err := sp.Delete(req.Job); err != nil {
 			return false, "Not deleted", err.Error()
 		}
@@ -174,19 +182,50 @@ func (g *Gateway) queueEvent(d *Deliverer) panel.Event {
 		case spool.Deferred:
 			qj.Status = "Retry at " + j.NextAttempt.In(time.Local).Format("15:04")
 		case spool.Held, spool.Failed:
-			qj.Problem = true
+			qj.Problem = !j.Stopped // a job stopped on purpose is no fault: no marker, no Error LED
 		}
 		q.Jobs = append(q.Jobs, qj)
 	}
 	for _, b := range broken {
 		q.Jobs = append(q.Jobs, panel.QueueJob{ID: b.ID, Status: "Unreadable", Detail: b.Err.Error(), Problem: true})
 	}
+	if k, err := d.sp.Kept(); err == nil && k != nil {
+		q.Jobs = append(q.Jobs, panel.QueueJob{ID: KeptID, Dest: "Part of a scan", Status: "Cut short", Detail: KeptDetail(k)})
+	}
 	return panel.Event{Queue: q}
 }
 
-// machineNotice tells the ready screen when the machine's port is missing (an unplugged USB adapter, a
-// missing device node), and clears the notice when it is back. A network serial server is not probed.
+// KeptID names the kept pull in the queue (panel and command line), beside the jobs' numbers.
+const KeptID = "kept"
+
+// KeptDetail describes a kept pull in a sentence.
+func KeptDetail(k *spool.KeptPull) string {
+	what := filesText(len(k.Files))
+	if k.Partial {
+		what += " and the beginning of another"
+	}
+	return fmt.Sprintf("A pull from the machine was cut short at %s; %s (%d KB) are kept. Press Send to go on from there, or delete them.",
+		k.Since.In(time.Local).Format("15:04"), what, (k.Bytes+1023)>>10)
+}
+
+func filesText(n int) string {
+	if n == 1 {
+		return "1 file"
+	}
+	return strconv.Itoa(n) + " files"
+}
+
+// setupNotice is the ready screen's status while no mail account is set up: the word Setup, and the key that
+// leads to Settings.
+var setupNotice = panel.Notice{Text: "Setup: Back key", Problem: true}
+
+// machineNotice tells the ready screen that the gateway needs setting up, or when the machine's port is
+// missing (an unplugged USB adapter, a missing device node), and clears the notice when all is well. A network
+// serial server is not probed.
 func (g *Gateway) machineNotice() panel.Event {
+	if g.s().setup {
+		return panel.Event{Notice: &setupNotice}
+	}
 	d := g.s().cfg.Device
 	missing := false
 	switch {

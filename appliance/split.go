@@ -1,12 +1,12 @@
 package appliance
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/scangate/gateway/document"
 	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
 )
@@ -78,7 +78,7 @@ func (g *Gateway) pageSizes(sp *spool.Spool, j *spool.Job) ([]int64, error) {
 	defer os.Remove(tmp)
 	sizes := make([]int64, j.Pages)
 	for p := 1; p <= j.Pages; p++ {
-		if _, err := document.ConvertPages(tmp, g.inputs(sp, j), p, p, g.pdfInfo(j)); err != nil {
+		if _, err := convertPages(context.Background(), tmp, g.inputs(sp, j), p, p, g.pdfInfo(j)); err != nil {
 			return nil, err
 		}
 		st, err := os.Stat(tmp)
@@ -95,7 +95,7 @@ func (g *Gateway) makePart(sp *spool.Spool, j *spool.Job, plan []spool.Part, i i
 	dir := sp.JobDir(j.ID)
 	p, n := plan[i], len(plan)
 	pdf := filepath.Join(dir, partFile(i, ".pdf"))
-	if _, err := document.ConvertPages(pdf, g.inputs(sp, j), p.First, p.Last, g.pdfInfo(j)); err != nil {
+	if _, err := convertPages(context.Background(), pdf, g.inputs(sp, j), p.First, p.Last, g.pdfInfo(j)); err != nil {
 		return 0, err
 	}
 	id := j.MessageID

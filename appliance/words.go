@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io/fs"
 	"net"
+	"strings"
+	"syscall"
 
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/document"
@@ -29,6 +31,8 @@ func Explain(err error) (short, long string) {
 		return "Sent", "The mail was accepted by the server."
 	case errors.Is(err, context.Canceled):
 		return "Stopped", "Stopped with the Stop key."
+	case errors.Is(err, ErrNotSetUp):
+		return "Set up first", "The mail account is not set up yet: press Back, enter the PIN and open Settings, then Account."
 	case errors.Is(err, submit.ErrClockNotSet):
 		return "Clock not set", "The gateway's clock is not set, so the server's certificate cannot be checked; nothing was sent. Check the network time (NTP) or set the clock."
 	case errors.Is(err, smtpauth.ErrCredentials) && tokenMechanism(err):
@@ -37,6 +41,9 @@ func Explain(err error) (short, long string) {
 		return "Wrong password", "The mail server rejected the user name or password (" + reply(se) + "). Check them in the account settings."
 	case errors.Is(err, submit.ErrCertificate):
 		return "Server cert bad", "The mail server's certificate could not be verified, so nothing was sent: " + cause(err) + ". Check the server name, or give its CA in account.ca_file."
+	case errors.Is(err, submit.ErrSecurityMismatch):
+		why := strings.TrimPrefix(cause(err), submit.ErrSecurityMismatch.Error()+": ")
+		return "Check security", "The account's security setting does not match the server, so nothing was sent: " + why + ". Change it in the account settings."
 	case errors.Is(err, submit.ErrNoStartTLS):
 		return "TLS refused", "The mail server does not offer STARTTLS, so the password was not sent. Check the port (587 for starttls, 465 for tls)."
 	case errors.Is(err, smtpauth.ErrEncryptionRequired):
@@ -73,6 +80,8 @@ func Explain(err error) (short, long string) {
 		return "Machine stopped", "The machine cancelled the transfer."
 	case errors.Is(err, device.ErrDamaged), errors.Is(err, device.ErrProtocol):
 		return "Line errors", "The transfer from the machine failed: " + cause(err) + ". Check the cable and the serial settings."
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return "Card full", "The storage card is full, so the scan could not be made ready to send: " + cause(err) + ". It stays queued and is tried again; delete old jobs or free space."
 	case errors.Is(err, spool.ErrFull):
 		return "Queue full", "The queue has no room for another scan: " + cause(err) + "."
 	case errors.Is(err, ErrNothingScanned):

@@ -53,9 +53,12 @@ func BenchmarkConvert(b *testing.B) {
 			name    string
 			convert func(out string) error
 		}{
-			{"scangate", func(out string) error { _, err := Convert(out, []string{in.tif}, Info{}); return err }},
+			{"scangate", func(out string) error {
+				_, err := Convert(context.Background(), out, []string{in.tif}, Info{})
+				return err
+			}},
 			{"scangate-compact", func(out string) error {
-				_, err := Convert(out, []string{in.tif}, Info{Compact: true})
+				_, err := Convert(context.Background(), out, []string{in.tif}, Info{Compact: true})
 				return err
 			}},
 			{"tiff2pdf", func(out string) error {

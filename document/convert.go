@@ -2,6 +2,7 @@ package document
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +13,12 @@ import (
 // ErrNoInput is returned by Convert when it is given no input files.
 var ErrNoInput = errors.New("document: no input files")
 
-// outputMode is the permission of a finished document.
+// outputMode is the permission of a finished document unless Info.Mode says otherwise.
 const outputMode = 0o644
+
+// ErrNotRegular is wrapped by the error about an input that is not a regular file (a FIFO, a device, a
+// directory): reading one could block for ever or never end.
+var ErrNotRegular = errors.New("not a regular file")
 
 // Convert writes every page of the input files, in order, into one PDF at
 // out and returns the number of pages written. Inputs are TIFF (every
@@ -23,18 +28,20 @@ const outputMode = 0o644
 // any error the temporary file is removed. Errors about an input are
 // *InputError values naming the file and page. Only when the final sync of
 // the directory fails is the new PDF already in place at out; the error
-// then says the rename may not survive a power cut.
-func Convert(out string, inputs []string, info Info) (pages int, err error) {
-	return convert(out, inputs, allPages, func(f *os.File) pageWriter { return NewPDF(f, info) })
+// then says the rename may not survive a power cut. When ctx ends the
+// conversion stops at the next page, removes the temporary file and returns
+// ctx's error.
+func Convert(ctx context.Context, out string, inputs []string, info Info) (pages int, err error) {
+	return convert(ctx, out, inputs, allPages, info.Mode, func(f *os.File) pageWriter { return NewPDF(f, info) })
 }
 
 // ConvertPages is Convert for the pages first to last (counted from 1 across all inputs, inclusive) only: the
 // parts of a document too large for one mail.
-func ConvertPages(out string, inputs []string, first, last int, info Info) (pages int, err error) {
+func ConvertPages(ctx context.Context, out string, inputs []string, first, last int, info Info) (pages int, err error) {
 	if first < 1 || last < first {
 		return 0, fmt.Errorf("document: no pages %d to %d", first, last)
 	}
-	return convert(out, inputs, pageRange{first, last}, func(f *os.File) pageWriter { return NewPDF(f, info) })
+	return convert(ctx, out, inputs, pageRange{first, last}, info.Mode, func(f *os.File) pageWriter { return NewPDF(f, info) })
 }
 
 // pageRange selects pages by their number across the inputs, from 1; allPages selects every page.
@@ -47,8 +54,8 @@ func (r pageRange) has(n int) bool { return n >= r.first && n <= r.last }
 // ConvertTIFFF is Convert for a TIFF-F file (see TIFFF): the same inputs,
 // except JPEG pages, which TIFF-F cannot hold; the same atomic replacement
 // of out.
-func ConvertTIFFF(out string, inputs []string) (pages int, err error) {
-	return convert(out, inputs, allPages, func(f *os.File) pageWriter { return NewTIFFF(f) })
+func ConvertTIFFF(ctx context.Context, out string, inputs []string) (pages int, err error) {
+	return convert(ctx, out, inputs, allPages, 0, func(f *os.File) pageWriter { return NewTIFFF(f) })
 }
 
 // pageWriter is a document being written page by page: a PDF or a TIFFF.
@@ -58,10 +65,14 @@ type pageWriter interface {
 }
 
 // convert writes every page of the inputs through the writer that start
-// returns for a temporary file, and puts the file in place at out.
-func convert(out string, inputs []string, sel pageRange, start func(*os.File) pageWriter) (pages int, err error) {
+// returns for a temporary file, and puts the file in place at out with the
+// permission mode (0: outputMode).
+func convert(ctx context.Context, out string, inputs []string, sel pageRange, mode os.FileMode, start func(*os.File) pageWriter) (pages int, err error) {
 	if len(inputs) == 0 {
 		return 0, ErrNoInput
+	}
+	if mode == 0 {
+		mode = outputMode
 	}
 	dir := filepath.Dir(out)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".*.tmp")
@@ -78,7 +89,7 @@ func convert(out string, inputs []string, sel pageRange, start func(*os.File) pa
 	doc := start(tmp)
 	seen := 0 // pages of the inputs so far, selected or not
 	for _, in := range inputs {
-		n, total, err := addFile(doc, in, seen, sel)
+		n, total, err := addFile(ctx, doc, in, seen, sel)
 		if err != nil {
 			return 0, err
 		}
@@ -91,7 +102,7 @@ func convert(out string, inputs []string, sel pageRange, start func(*os.File) pa
 	if err := doc.Close(); err != nil {
 		return 0, err
 	}
-	if err := tmp.Chmod(outputMode); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		return 0, fmt.Errorf("document: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -112,7 +123,11 @@ func convert(out string, inputs []string, sel pageRange, start func(*os.File) pa
 
 // addFile adds the selected pages of the file name to doc; before counts the pages of the inputs before it.
 // It returns how many pages it added and how many the file has.
-func addFile(doc pageWriter, name string, before int, sel pageRange) (added, total int, err error) {
+func addFile(ctx context.Context, doc pageWriter, name string, before int, sel pageRange) (added, total int, err error) {
+	// Stat before opening: opening a FIFO waits for a writer, which may never come.
+	if st, err := os.Stat(name); err == nil && !st.Mode().IsRegular() {
+		return 0, 0, &InputError{File: name, Err: ErrNotRegular}
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return 0, 0, fmt.Errorf("document: %w", err)
@@ -126,6 +141,9 @@ func addFile(doc pageWriter, name string, before int, sel pageRange) (added, tot
 	for i, pg := range pages {
 		if !sel.has(before + i + 1) {
 			continue
+		}
+		if err = ctx.Err(); err != nil {
+			break
 		}
 		if err = doc.AddPage(f, pg); err != nil {
 			break

@@ -2,13 +2,16 @@ package document
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // writeFile writes data into dir under name and returns its path.
@@ -39,7 +42,7 @@ func TestConvert(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "scan.tif", readSample(t))
 	out := filepath.Join(dir, "scan.pdf")
-	pages, err := Convert(out, []string{in, in}, Info{Title: "Scan"})
+	pages, err := Convert(context.Background(), out, []string{in, in}, Info{Title: "Scan"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +97,7 @@ func TestConvertErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(dir, "out.pdf")
 			before := dirNames(t, dir)
-			pages, err := Convert(out, tt.inputs, Info{})
+			pages, err := Convert(context.Background(), out, tt.inputs, Info{})
 			if err == nil || !errors.Is(err, tt.kind) || err.Error() != tt.msg {
 				t.Errorf("got %d, %v; want %q (%v)", pages, err, tt.msg, tt.kind)
 			}
@@ -112,7 +115,7 @@ func TestConvertKeepsOldOutputOnError(t *testing.T) {
 	dir := t.TempDir()
 	out := writeFile(t, dir, "out.pdf", []byte("the previous PDF"))
 	bad := writeFile(t, dir, "bad.tif", readSample(t)[:100])
-	if _, err := Convert(out, []string{bad}, Info{}); !errors.Is(err, ErrDamaged) {
+	if _, err := Convert(context.Background(), out, []string{bad}, Info{}); !errors.Is(err, ErrDamaged) {
 		t.Fatalf("got %v", err)
 	}
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, []byte("the previous PDF")) {
@@ -124,7 +127,7 @@ func TestConvertUnwritableDirectory(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "scan.tif", readSample(t))
 	out := filepath.Join(dir, "no-such-dir", "out.pdf")
-	if _, err := Convert(out, []string{in}, Info{}); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := Convert(context.Background(), out, []string{in}, Info{}); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("got %v", err)
 	}
 }
@@ -135,7 +138,7 @@ func TestConvertTIFFF(t *testing.T) {
 	pbm := writeFile(t, dir, "scan.pbm", append([]byte("P4 1728 4\n"), make([]byte, 4*216)...))
 	photo := writeFile(t, dir, "photo.jpg", goJPEG(t, false, 16, 8))
 	out := filepath.Join(dir, "fax-out.tif")
-	n, err := ConvertTIFFF(out, []string{fax, pbm})
+	n, err := ConvertTIFFF(context.Background(), out, []string{fax, pbm})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +160,7 @@ func TestConvertTIFFF(t *testing.T) {
 	}
 
 	// A JPEG page cannot go into TIFF-F; the old output stays.
-	if _, err := ConvertTIFFF(out, []string{fax, photo}); !errors.Is(err, ErrUnsupported) || !strings.HasPrefix(err.Error(), "document: "+photo+" page 1: ") {
+	if _, err := ConvertTIFFF(context.Background(), out, []string{fax, photo}); !errors.Is(err, ErrUnsupported) || !strings.HasPrefix(err.Error(), "document: "+photo+" page 1: ") {
 		t.Errorf("got %v", err)
 	}
 	if b, _ := os.ReadFile(out); int64(len(b)) != st.Size() {
@@ -171,15 +174,15 @@ func TestConvertPages(t *testing.T) {
 	in := writeFile(t, dir, "scan.tif", readSample(t))
 	inputs := []string{in, in, in}
 	out := filepath.Join(dir, "part.pdf")
-	one, err := ConvertPages(out, inputs, 1, 1, Info{})
+	one, err := ConvertPages(context.Background(), out, inputs, 1, 1, Info{})
 	if err != nil || one != 1 {
-		t.Fatalf("ConvertPages(1, 1) = %d, %v", one, err)
+		t.Fatalf("ConvertPages(context.Background(), 1, 1) = %d, %v", one, err)
 	}
 	st, _ := os.Stat(out)
 	size1 := st.Size()
-	pages, err := ConvertPages(out, inputs, 2, 3, Info{})
+	pages, err := ConvertPages(context.Background(), out, inputs, 2, 3, Info{})
 	if err != nil || pages != 2 {
-		t.Fatalf("ConvertPages(2, 3) = %d, %v", pages, err)
+		t.Fatalf("ConvertPages(context.Background(), 2, 3) = %d, %v", pages, err)
 	}
 	pdf, _ := os.ReadFile(out)
 	checkXref(t, pdf)
@@ -187,8 +190,63 @@ func TestConvertPages(t *testing.T) {
 		t.Errorf("a 2-page part of %d bytes, a 1-page one of %d", st.Size(), size1)
 	}
 	for _, r := range [][2]int{{0, 1}, {2, 1}, {4, 5}} {
-		if _, err := ConvertPages(out, inputs, r[0], r[1], Info{}); err == nil {
-			t.Errorf("ConvertPages(%d, %d) accepted", r[0], r[1])
+		if _, err := ConvertPages(context.Background(), out, inputs, r[0], r[1], Info{}); err == nil {
+			t.Errorf("ConvertPages(context.Background(), %d, %d) accepted", r[0], r[1])
 		}
+	}
+}
+
+// Inputs that are not regular files are refused before they are opened: a FIFO would block the conversion
+// until someone writes to it.
+func TestConvertRefusesFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "scan.tif")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO here:", err)
+	}
+	out := filepath.Join(dir, "out.pdf")
+	done := make(chan error, 1)
+	go func() {
+		_, err := Convert(context.Background(), out, []string{fifo}, Info{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotRegular) {
+			t.Fatalf("Convert of a FIFO: %v", err)
+		}
+	case <-time.After(10 * time.Second): // a hang guard, not a speed check
+		t.Fatal("Convert blocked on a FIFO")
+	}
+}
+
+// A cancelled conversion stops, leaves no temporary file and keeps the old output.
+func TestConvertCancelled(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "scan.tif", readSample(t))
+	out := writeFile(t, dir, "out.pdf", []byte("the previous PDF"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Convert(ctx, out, []string{in}, Info{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Convert with a cancelled context: %v", err)
+	}
+	if got, _ := os.ReadFile(out); string(got) != "the previous PDF" {
+		t.Errorf("the old output was replaced: %q", got)
+	}
+	if names := dirNames(t, dir); len(names) != 2 {
+		t.Errorf("the directory holds %v", names)
+	}
+}
+
+// The spool asks for private files.
+func TestConvertMode(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "scan.tif", readSample(t))
+	out := filepath.Join(dir, "out.pdf")
+	if _, err := Convert(context.Background(), out, []string{in}, Info{Mode: 0o600}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", st.Mode().Perm())
 	}
 }

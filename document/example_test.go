@@ -2,6 +2,7 @@ package document_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log"
 	"os"
@@ -12,7 +13,7 @@ import (
 
 // Convert turns scanned TIFF, JPEG and PBM files into one PDF at out, atomically.
 func ExampleConvert() {
-	pages, err := document.Convert("/var/spool/scangate/out/job-42.pdf",
+	pages, err := document.Convert(context.Background(), "/var/spool/scangate/out/job-42.pdf",
 		[]string{"/var/spool/scangate/jobs/42/page-1.tif", "/var/spool/scangate/jobs/42/photo.jpg"},
 		document.Info{Title: "Scan from reception", Producer: "Scangate", Created: time.Now()})
 	if err != nil {

@@ -6,6 +6,7 @@ package document
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -329,7 +330,7 @@ func TestToolchainBigTIFFAndTiles(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			pdf := strings.TrimSuffix(tc.tif, ".tif") + ".pdf"
-			n, err := Convert(pdf, []string{tc.tif}, Info{Title: tc.name})
+			n, err := Convert(context.Background(), pdf, []string{tc.tif}, Info{Title: tc.name})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -419,7 +420,7 @@ func TestToolchainJPEGInTIFF(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			pdf := strings.TrimSuffix(tc.tif, ".tif") + ".pdf"
-			if _, err := Convert(pdf, []string{tc.tif}, Info{Title: tc.name}); err != nil {
+			if _, err := Convert(context.Background(), pdf, []string{tc.tif}, Info{Title: tc.name}); err != nil {
 				t.Fatal(err)
 			}
 			want := libtiffRaster(t, tc.tif)
@@ -494,7 +495,7 @@ func TestToolchainJPEGFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			pdf := tc.file + ".pdf"
-			if _, err := Convert(pdf, []string{tc.file}, Info{}); err != nil {
+			if _, err := Convert(context.Background(), pdf, []string{tc.file}, Info{}); err != nil {
 				t.Fatal(err)
 			}
 			layout, err := ReadJPEG(bytes.NewReader(src), int64(len(src)))
@@ -560,7 +561,7 @@ func TestToolchainPBM(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			pdf := filepath.Join(t.TempDir(), "out.pdf")
-			if _, err := Convert(pdf, tc.inputs, Info{}); err != nil {
+			if _, err := Convert(context.Background(), pdf, tc.inputs, Info{}); err != nil {
 				t.Fatal(err)
 			}
 			checkPDF(t, pdf, tc.want)
@@ -576,7 +577,7 @@ func TestToolchainMixedFormats(t *testing.T) {
 	photo := gsRender(t, dir, colourPostScript, "photo.jpg", "jpeg", "100")
 	pbm := gsRender(t, dir, testPostScript, "pages.pbm", "pbmraw", "200")
 	pdf := filepath.Join(dir, "mixed.pdf")
-	n, err := Convert(pdf, []string{fax, photo, pbm, fax}, Info{Title: "Mixed"})
+	n, err := Convert(context.Background(), pdf, []string{fax, photo, pbm, fax}, Info{Title: "Mixed"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ type Info struct {
 	// smaller, at the cost of decoding them. Without it G3 and G4 data
 	// pass through unchanged.
 	Compact bool
+	// Mode is the permission of the finished file; 0 means 0644. A spool
+	// keeps its files private (0600).
+	Mode os.FileMode
 }
 
 // Object numbers fixed up front so that pages can point at their parent

@@ -6,6 +6,7 @@ package document
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -333,7 +334,7 @@ func TestToolchain(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			pdf := strings.TrimSuffix(tc.tif, ".tif") + ".pdf"
-			n, err := Convert(pdf, []string{tc.tif}, Info{Title: tc.name, Producer: "Scangate test", Created: time.Now()})
+			n, err := Convert(context.Background(), pdf, []string{tc.tif}, Info{Title: tc.name, Producer: "Scangate test", Created: time.Now()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -349,7 +350,7 @@ func TestToolchain(t *testing.T) {
 			t.Logf("%s: %d pages, TIFF %d bytes, PDF %d bytes", tc.name, n, fileSize(t, tc.tif), fileSize(t, pdf))
 			if g3 {
 				compact := strings.TrimSuffix(tc.tif, ".tif") + "-compact.pdf"
-				if _, err := Convert(compact, []string{tc.tif}, Info{Compact: true}); err != nil {
+				if _, err := Convert(context.Background(), compact, []string{tc.tif}, Info{Compact: true}); err != nil {
 					t.Fatal(err)
 				}
 				checkPDF(t, compact, pages)
@@ -385,7 +386,7 @@ func TestToolchainMixed(t *testing.T) {
 		pages = append(pages, expect(t, in.tif, in.xres, in.yres)...)
 	}
 	pdf := filepath.Join(dir, "mixed.pdf")
-	n, err := Convert(pdf, paths, Info{Title: "Mixed", Producer: "Scangate test"})
+	n, err := Convert(context.Background(), pdf, paths, Info{Title: "Mixed", Producer: "Scangate test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +403,7 @@ func TestToolchainManyPages(t *testing.T) {
 	in := writeFile(t, t.TempDir(), "one.tif", readSample(t))
 	inputs := slices.Repeat([]string{in}, pagesPerNode+10)
 	pdf := filepath.Join(t.TempDir(), "long.pdf")
-	if _, err := Convert(pdf, inputs, Info{}); err != nil {
+	if _, err := Convert(context.Background(), pdf, inputs, Info{}); err != nil {
 		t.Fatal(err)
 	}
 	run(t, "qpdf", "--check", pdf)

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
+	"io/fs"
 
 	"github.com/scangate/gateway/config"
 )
@@ -42,9 +45,29 @@ func (a *accountFlags) apply(c *config.Config) {
 	}
 }
 
+// loadConfig reads the settings file named by -config, or config.DefaultPath when it exists; without either
+// the built-in defaults stand. A file named with -config must exist.
 func loadConfig(path string) (*config.Config, error) {
-	if path == "" {
-		return config.Default(), nil
+	cfg, _, missing, err := findConfig(path)
+	switch {
+	case missing && path != "":
+		return nil, err
+	case missing:
+		return cfg, nil
 	}
-	return config.Load(path)
+	return cfg, err
+}
+
+// findConfig reads the settings file named by -config, or config.DefaultPath, and returns where settings
+// changed on the panel are saved. A missing file (missing set, err telling which) leaves the built-in
+// defaults: run starts from them to be set up on the panel.
+func findConfig(path string) (cfg *config.Config, savePath string, missing bool, err error) {
+	if path == "" {
+		path = config.DefaultPath
+	}
+	cfg, err = config.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return config.Default(), path, true, fmt.Errorf("config: %s: no such file", path)
+	}
+	return cfg, path, false, err
 }

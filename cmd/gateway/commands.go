@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -115,12 +116,16 @@ func capitalize(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// parse parses a command's flags; -h prints help for it.
+// parse parses a command's flags; -h and --help print help for it and return errHelp, so that the command
+// does not run.
 func parse(fs *flag.FlagSet, e env, args []string) error {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return cmdHelp(context.Background(), e, []string{fs.Name()})
+			if err := cmdHelp(context.Background(), e, []string{fs.Name()}); err != nil {
+				return err
+			}
+			return errHelp
 		}
 		return usagef("%v", err)
 	}
@@ -143,13 +148,22 @@ func cmdVersion(_ context.Context, e env, args []string) error {
 	return nil
 }
 
-// logger makes the program's one logger: warnings and errors on stderr, everything with -v.
-func logger(e env, verbose bool) *slog.Logger {
-	level := slog.LevelWarn
+// logger makes the program's one logger on stderr: from level up, everything with -v. When stderr is not a
+// terminal (a service under systemd, whose journal stamps every line itself) the lines carry no time.
+func logger(e env, level slog.Level, verbose bool) *slog.Logger {
 	if verbose {
 		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	if f, ok := e.stderr.(*os.File); !ok || !isTerminal(f) {
+		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
 }
 
 // ---- demo
@@ -197,7 +211,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	}
 	log := slog.New(slog.DiscardHandler)
 	if o.verbose {
-		log = logger(e, true)
+		log = logger(e, slog.LevelDebug, true)
 	}
 	return appliance.Demo(ctx, appliance.DemoOptions{
 		Dir: o.dir, Maildir: o.maildir, Keys: keys, Once: o.once, Interactive: interactive,
@@ -242,7 +256,7 @@ func cmdCheck(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	o.acct.apply(cfg)
-	opts := appliance.Options{Log: logger(e, false), Version: version}
+	opts := appliance.Options{Log: logger(e, slog.LevelWarn, false), Version: version}
 	if o.verbose {
 		opts.Trace = func(line string) { fmt.Fprintln(e.stdout, "    "+line) }
 	}
@@ -315,7 +329,7 @@ func convertFlags(fs *flag.FlagSet, out, format *string) (compact *bool) {
 }
 
 // cmdConvert turns TIFF, JPEG and PBM files, told apart by their first bytes, into one PDF or TIFF-F file.
-func cmdConvert(_ context.Context, e env, args []string) error {
+func cmdConvert(ctx context.Context, e env, args []string) error {
 	var out, format string
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	compact := convertFlags(fs, &out, &format)
@@ -328,11 +342,14 @@ func cmdConvert(_ context.Context, e env, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("no input files")
 	}
+	if err := checkOutput(out, fs.Args()); err != nil {
+		return err
+	}
 	var pages int
 	var err error
 	switch format {
 	case "pdf":
-		pages, err = document.Convert(out, fs.Args(), document.Info{
+		pages, err = document.Convert(ctx, out, fs.Args(), document.Info{
 			Title:    strings.TrimSuffix(filepath.Base(out), filepath.Ext(out)),
 			Producer: "Scangate " + version,
 			Created:  time.Now(),
@@ -342,7 +359,7 @@ func cmdConvert(_ context.Context, e env, args []string) error {
 		if *compact {
 			return usagef("--compact applies to PDF output only")
 		}
-		pages, err = document.ConvertTIFFF(out, fs.Args())
+		pages, err = document.ConvertTIFFF(ctx, out, fs.Args())
 	default:
 		return usagef("--format %q: want pdf or tiff-f", format)
 	}
@@ -351,6 +368,44 @@ func cmdConvert(_ context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: %d pages\n", out, pages)
 	return nil
+}
+
+// checkOutput refuses an output that convert must not replace: one of its inputs, or anything but a regular
+// file (a symlink, a device node, a directory).
+func checkOutput(out string, inputs []string) error {
+	st, err := os.Lstat(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return usagef("-o %s: not a regular file (%s); name a new file or a regular one to replace", out, fileKind(st.Mode()))
+	}
+	for _, in := range inputs {
+		if ist, err := os.Stat(in); err == nil && os.SameFile(st, ist) {
+			return usagef("-o %s: is the input %s; name another output file", out, in)
+		}
+	}
+	return nil
+}
+
+// fileKind names the type of a file mode in words.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }
 
 // ---- pull

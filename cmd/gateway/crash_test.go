@@ -18,23 +18,20 @@ import (
 	"github.com/scangate/gateway/spool"
 )
 
-// Crash test: 30 jobs, a delivery daemon killed with SIGKILL at random moments at least 20 times and started
-// again, against a real Postfix. Every job must arrive with its attachment intact; a duplicate may only be
-// the same mail again (same Message-ID), sent when a kill fell between the end of DATA and the spool's record.
-func TestCrashKill9(t *testing.T) {
-	const (
-		jobs  = 30
-		kills = 20
-	)
-	pf := smtptest.StartPostfix(t, smtptest.PostfixConfig{Users: map[string]string{"scanner": "crash-pass"}})
-	dir := t.TempDir()
+// postfixGateway starts the private Postfix with one user and writes the settings of a gateway that submits
+// through it with AUTH over STARTTLS and retries within seconds: dir is the test's directory, cfgFile the
+// settings and spoolDir the spool they name.
+func postfixGateway(t *testing.T) (pf *smtptest.Postfix, dir, cfgFile, spoolDir string) {
+	t.Helper()
+	pf = smtptest.StartPostfix(t, smtptest.PostfixConfig{Users: map[string]string{"scanner": "gateway-pass"}})
+	dir = t.TempDir()
 	pw := filepath.Join(dir, "pw")
-	os.WriteFile(pw, []byte("crash-pass\n"), 0o600)
-	scan := filepath.Join(dir, "scan.tif")
-	os.WriteFile(scan, mfpsim.SamplePages().Data, 0o600)
-	cfgFile := filepath.Join(dir, "gateway.toml")
-	spoolDir := filepath.Join(dir, "spool")
-	os.WriteFile(cfgFile, []byte(fmt.Sprintf(`
+	cfgFile = filepath.Join(dir, "gateway.toml")
+	spoolDir = filepath.Join(dir, "spool")
+	if err := os.WriteFile(pw, []byte("gateway-pass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := os.WriteFile(cfgFile, []byte(fmt.Sprintf(`
 [account]
 server = %q
 user = "scanner"
@@ -47,6 +44,23 @@ dir = %q
 retry_first = "1s"
 retry_max = "2s"
 `, pf.StartTLSAddr, pw, pf.CAFile, spoolDir)), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pf, dir, cfgFile, spoolDir
+}
+
+// Crash test: 30 jobs, a delivery daemon killed with SIGKILL at random moments at least 20 times and started
+// again, against a real Postfix. Every job must arrive with its attachment intact; a duplicate may only be
+// the same mail again (same Message-ID), sent when a kill fell between the end of DATA and the spool's record.
+func TestCrashKill9(t *testing.T) {
+	const (
+		jobs  = 30
+		kills = 20
+	)
+	pf, dir, cfgFile, spoolDir := postfixGateway(t)
+	scan := filepath.Join(dir, "scan.tif")
+	os.WriteFile(scan, mfpsim.SamplePages().Data, 0o600)
 
 	for i := range jobs {
 		r := gateway(t, "send", "-config", cfgFile, "--no-wait", "--to", fmt.Sprintf("job%02d@example.com", i+1), scan)

@@ -21,17 +21,55 @@ var version = "dev"
 
 // Exit codes.
 const (
-	exitOK    = 0  // success
-	exitFail  = 1  // a failure that the message explains and that needs someone to act
-	exitUsage = 2  // bad command line
-	exitTemp  = 75 // a temporary failure (server down, 4xx): the same command may succeed later (EX_TEMPFAIL)
+	exitOK        = 0   // success
+	exitFail      = 1   // a failure that the message explains and that needs someone to act
+	exitUsage     = 2   // bad command line
+	exitTemp      = 75  // a temporary failure (server down, 4xx): the same command may succeed later (EX_TEMPFAIL)
+	exitInterrupt = 130 // stopped with Ctrl-C (128 + SIGINT, as shells report it)
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// signalError is the cause of a command's context when a signal ended it.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return "stopped by " + e.sig.String() }
+
+// signalContext returns a context that SIGINT or SIGTERM cancels, with a signalError as its cause; a second
+// signal ends the process at once, for a command that does not stop by itself.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig, ok := <-ch
+		if !ok {
+			return
+		}
+		cancel(signalError{sig})
+		if sig, ok := <-ch; ok {
+			os.Exit(signalExit(sig))
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(ch)
+		cancel(nil)
+	}
+}
+
+// signalExit is the exit code after a signal stopped a command: 130 for Ctrl-C, 75 for SIGTERM (a service
+// stopped; what it was doing stays queued for later).
+func signalExit(sig os.Signal) int {
+	if sig == os.Interrupt {
+		return exitInterrupt
+	}
+	return exitTemp
 }
 
 // env is what a command may touch of the outside world.
@@ -48,7 +86,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 		return exitUsage
 	}
 	name := args[0]
-	if name == "-h" || name == "--help" || name == "-help" {
+	if isHelpFlag(name) {
 		name = "help"
 	}
 	c := lookup(name)
@@ -57,9 +95,28 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 		usage(stderr)
 		return exitUsage
 	}
+	if c.flags == nil && len(args) > 1 && isHelpFlag(args[1]) { // commands with flags see it in parse
+		return report(stderr, c.name, cmdHelp(ctx, e, []string{c.name}))
+	}
 	err := c.run(ctx, e, args[1:])
+	var sig signalError
+	if err != nil && errors.As(context.Cause(ctx), &sig) {
+		fmt.Fprintf(stderr, "gateway %s: %s\n", c.name, interrupted(err))
+		return signalExit(sig.sig)
+	}
 	return report(stderr, c.name, err)
 }
+
+// interrupted says what a command stopped by a signal leaves behind.
+func interrupted(err error) string {
+	var q *queuedError
+	if errors.As(err, &q) {
+		return fmt.Sprintf("interrupted; job #%d stays queued and goes out with the next delivery", q.number)
+	}
+	return "interrupted"
+}
+
+func isHelpFlag(arg string) bool { return arg == "-h" || arg == "--help" || arg == "-help" }
 
 // usageError is a mistake on the command line.
 type usageError struct{ msg string }
@@ -71,10 +128,13 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 // errShown means the command has already told the user what went wrong.
 var errShown = errors.New("failed")
 
+// errHelp means the command printed its help instead of running: exit 0.
+var errHelp = errors.New("help shown")
+
 func report(stderr io.Writer, cmd string, err error) int {
 	var ue *usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 		return exitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "gateway %s: %s\nRun \"gateway help %s\" for usage.\n", cmd, ue.msg, cmd)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -8,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scangate/gateway/spool"
 )
 
 // spoolArgs returns the flags after "send" that name the account and the spool, from sendSetup's arguments.
@@ -48,6 +51,11 @@ func TestSendNoWaitThenRun(t *testing.T) {
 	if n := mailCount(maildir); n != 1 {
 		t.Fatalf("%d mails delivered", n)
 	}
+	// One line per job at the default level, without a time stamp (the journal of a service adds its own).
+	if log := stderr.String(); !regexp.MustCompile(`(?m)^level=INFO msg="job sent" job=1 to=sales@example.com pages=3 `).MatchString(log) ||
+		strings.Contains(log, "time=") {
+		t.Errorf("run's log:\n%s", log)
+	}
 	if r := gateway(t, queueArgs...); !strings.Contains(r.stdout, "The queue is empty.") {
 		t.Errorf("queue after delivery:\n%s", r.stdout)
 	}
@@ -85,4 +93,33 @@ func TestQueueShowsHeldJobs(t *testing.T) {
 func mailCount(maildir string) int {
 	files, _ := filepath.Glob(filepath.Join(maildir, "new", "*"))
 	return len(files)
+}
+
+// A pull cut short shows in the queue, with what to do, and can be deleted there.
+func TestQueueShowsKeptPull(t *testing.T) {
+	dir := t.TempDir()
+	sp, err := spool.Open(dir, spool.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sp.Stage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(st.Dir, "scan0001.tif"), make([]byte, 5000), 0o600)
+	if err := st.Keep(); err != nil {
+		t.Fatal(err)
+	}
+	r := gateway(t, "queue", "--spool", dir)
+	for _, want := range []string{`kept\s+cut short\s+1 file, 5 KB`, "Press Send to go on from there", `gateway queue delete kept`} {
+		if !regexp.MustCompile(want).MatchString(r.stdout) {
+			t.Errorf("queue lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := gateway(t, "queue", "delete", "kept", "--spool", dir); r.code != 0 {
+		t.Fatalf("queue delete kept: %d %s", r.code, r.stderr)
+	}
+	if r := gateway(t, "queue", "--spool", dir); !strings.Contains(r.stdout, "The queue is empty.") {
+		t.Errorf("queue after deleting the kept pull:\n%s", r.stdout)
+	}
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/mail"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -77,6 +80,32 @@ type errDeferred struct{ job *spool.Job }
 func (e *errDeferred) Error() string   { return "deferred" }
 func (e *errDeferred) Temporary() bool { return true }
 
+// queuedError is a send stopped (by a signal) after its job was queued: the job stays in the queue.
+type queuedError struct {
+	number int
+	err    error
+}
+
+func (e *queuedError) Error() string { return fmt.Sprintf("job #%d stays queued: %v", e.number, e.err) }
+func (e *queuedError) Unwrap() error { return e.err }
+
+// parseRecipients reads the --to list: addresses as net/mail reads them ("bob@example.com",
+// "Bob Smith <bob@example.com>", several separated by commas).
+func parseRecipients(list string) ([]string, error) {
+	addrs, err := mail.ParseAddressList(list)
+	if err != nil {
+		return nil, usagef("--to %q: %v", list, err)
+	}
+	to := make([]string, len(addrs))
+	for i, a := range addrs {
+		to[i] = a.Address
+		if a.Name != "" {
+			to[i] = a.String()
+		}
+	}
+	return to, nil
+}
+
 func cmdSend(ctx context.Context, e env, args []string) error {
 	var o sendOpts
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
@@ -90,19 +119,16 @@ func cmdSend(ctx context.Context, e env, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("no files to send")
 	}
+	to, err := parseRecipients(o.to)
+	if err != nil {
+		return err
+	}
 	cfg, err := o.load()
 	if err != nil {
 		return err
 	}
 	o.acct.apply(cfg)
-	var to []string
-	for _, a := range strings.Split(o.to, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			to = append(to, a)
-			cfg.AddressBook = append(cfg.AddressBook, config.Destination{Name: a, Address: a}) // validated with the book
-		}
-	}
-	opts := appliance.Options{Log: logger(e, o.verbose), Version: version}
+	opts := appliance.Options{Log: logger(e, slog.LevelWarn, o.verbose), Version: version}
 	if o.verbose {
 		opts.Trace = func(line string) { fmt.Fprintln(e.stderr, line) }
 	}
@@ -115,6 +141,9 @@ func cmdSend(ctx context.Context, e env, args []string) error {
 	j := out.Job
 	if j == nil {
 		return err
+	}
+	if ctx.Err() != nil && j.State != spool.Sent {
+		return &queuedError{j.Number, cmp.Or(err, ctx.Err())}
 	}
 	switch {
 	case o.noWait && err == nil:
@@ -163,16 +192,20 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := o.load()
-	if err != nil {
+	cfg, savePath, missing, err := findConfig(o.config)
+	if err != nil && !missing {
 		return err
+	}
+	if o.spool != "" {
+		cfg.Spool.Dir = o.spool
 	}
 	if o.board != "" {
 		cfg.Board.Profile = o.board
 	}
 	o.acct.apply(cfg)
-	log := logger(e, o.verbose)
-	g, err := appliance.New(cfg, appliance.Options{Log: log, Version: version})
+	// A service logs one line per job at INFO: what an office reads in its journal.
+	log := logger(e, slog.LevelInfo, o.verbose)
+	g, err := newRunGateway(cfg, savePath, missing, log)
 	if err != nil {
 		return err
 	}
@@ -200,12 +233,38 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 		}
 	}
 	log.Info("gateway running", "spool", cfg.Spool.Dir, "board", cfg.Board.Profile, "server", cfg.Account.Server)
-	err = g.Run(ctx, b, appliance.PanelOptions{ConfigPath: o.config, Blink: true, Version: version, Serial: machineSerial()})
+	err = g.Run(ctx, b, appliance.PanelOptions{ConfigPath: savePath, Blink: true, Version: version, Serial: machineSerial()})
 	log.Debug("gateway stopped", "peak_rss_bytes", procstat.PeakRSS())
-	if errors.Is(err, appliance.ErrQuit) || ctx.Err() != nil && err == nil {
-		return nil
+	if errors.Is(err, appliance.ErrQuit) || ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		return nil // stopped as asked: a service that ends on SIGTERM has done nothing wrong
 	}
 	return err
+}
+
+// newRunGateway makes the gateway that run runs. A first boot (no settings file, or one without a complete mail
+// account) starts on a board with a panel in the Setup state, where the admin enters the account; delivery
+// alone (board none) cannot be set up that way and fails with what to write.
+func newRunGateway(cfg *config.Config, savePath string, missing bool, log *slog.Logger) (*appliance.Gateway, error) {
+	opts := appliance.Options{Log: log, Version: version}
+	g, err := appliance.New(cfg, opts)
+	if err == nil {
+		return g, nil
+	}
+	if cfg.Validate(true) == nil || cfg.Validate(false) != nil {
+		return nil, err // not a missing account, but a setting that is wrong
+	}
+	if cfg.Board.Profile == "none" {
+		if missing {
+			return nil, fmt.Errorf("config: %s: no such file; write the settings there or give -config (see README.md)", savePath)
+		}
+		return nil, err
+	}
+	why := err.Error()
+	if missing {
+		why = "no settings file at " + savePath
+	}
+	log.Warn("no mail account set up: the panel shows Setup", "settings_file", savePath, "why", why)
+	return appliance.NewSetup(cfg, opts)
 }
 
 // clockPoll is how often run looks at the clock while it waits for it to be set.
@@ -261,6 +320,13 @@ func cmdQueue(_ context.Context, e env, args []string) error {
 	case 0:
 		return listQueue(e.stdout, sp)
 	case 2:
+		if pos[1] == appliance.KeptID && pos[0] == "delete" {
+			if err := sp.DeleteKept(); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "The pull cut short is deleted; the next Send starts afresh.")
+			return nil
+		}
 		id, err := spool.ParseID(pos[1])
 		if err != nil {
 			return err
@@ -281,7 +347,7 @@ func cmdQueue(_ context.Context, e env, args []string) error {
 			return nil
 		}
 	}
-	return usagef("want: queue, queue retry ID, or queue delete ID")
+	return usagef("want: queue, queue retry ID, or queue delete ID (or kept)")
 }
 
 func listQueue(w io.Writer, sp *spool.Spool) error {
@@ -310,8 +376,22 @@ func listQueue(w io.Writer, sp *spool.Spool) error {
 	for _, b := range broken {
 		fmt.Fprintf(tw, "%s\tunreadable\t\t\t\t\t%v\n", b.ID, b.Err)
 	}
+	kept, err := sp.Kept()
+	if err != nil {
+		return err
+	}
+	if kept != nil {
+		files := "files"
+		if len(kept.Files) == 1 {
+			files = "file"
+		}
+		fmt.Fprintf(tw, "%s\tcut short\t\t\t\t\t%d %s, %d KB\n", appliance.KeptID, len(kept.Files), files, (kept.Bytes+1023)>>10)
+	}
 	tw.Flush()
-	if pending == 0 && len(broken) == 0 {
+	switch {
+	case kept != nil:
+		fmt.Fprintf(w, "\n%s\nRun \"gateway queue delete %s\" to drop it.\n", appliance.KeptDetail(kept), appliance.KeptID)
+	case pending == 0 && len(broken) == 0:
 		fmt.Fprintln(w, "The queue is empty.")
 	}
 	return nil

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -21,7 +22,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: convertcmd [-compact] OUT IN...")
 		os.Exit(2)
 	}
-	pages, err := document.Convert(flag.Arg(0), flag.Args()[1:], document.Info{Compact: *compact})
+	pages, err := document.Convert(context.Background(), flag.Arg(0), flag.Args()[1:], document.Info{Compact: *compact})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
