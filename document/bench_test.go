@@ -40,9 +40,7 @@ func slicesOf(s []string) []string { return append([]string(nil), s...) }
 // passes single-strip G4 through and recodes G3 as G4.
 func BenchmarkConvert(b *testing.B) {
 	needTools(b)
-	if _, err := exec.LookPath("tiff2pdf"); err != nil {
-		b.Fatalf("tiff2pdf is not installed (Debian package libtiff-tools): %v", err)
-	}
+	toolrun.Need(b, "tiff2pdf")
 	dir := b.TempDir()
 	inputs := []struct{ name, tif string }{
 		{"G4", faxDocument(b, dir, benchPages, "-c", "g4", "-r", "100000")},

@@ -25,6 +25,7 @@ import (
 // (libtiff's warnings go there).
 func quiet(t *testing.T, name string, args ...string) {
 	t.Helper()
+	toolrun.Need(t, name)
 	ctx, cancel := context.WithTimeout(context.Background(), toolrun.Timeout)
 	defer cancel()
 	var stderr bytes.Buffer

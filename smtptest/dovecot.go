@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // DefaultDovecotMechanisms are the mechanisms a Dovecot instance offers when DovecotConfig.Mechanisms is nil.
@@ -67,19 +69,13 @@ func (d *Dovecot) Log() string {
 
 // StartDovecot starts a private Dovecot (Debian: dovecot-core dovecot-submissiond) with its own configuration
 // in a directory of the test, and stops it, by PID, when the test ends. It must run as root, as Dovecot's
-// master does.
+// master does. When Dovecot is not installed or the test does not run as root, the test stops as
+// toolrun.Unavailable decides: skipped, or failed under SCANGATE_INTEGRATION=1.
 func StartDovecot(t testing.TB, cfg DovecotConfig) *Dovecot {
 	t.Helper()
-	bin, err := exec.LookPath("dovecot")
-	if err != nil {
-		bin = "/usr/sbin/dovecot"
-	}
-	if _, err := os.Stat("/usr/lib/dovecot/submission"); err != nil {
-		t.Fatalf("smtptest: a real Dovecot with its submission service is needed (Debian: dovecot-core dovecot-submissiond): %v", err)
-	}
-	if os.Geteuid() != 0 {
-		t.Fatalf("smtptest: Dovecot's master must be started as root; run the tests as root")
-	}
+	toolrun.Need(t, "dovecot", "/usr/lib/dovecot/submission")
+	toolrun.NeedRoot(t, "Dovecot's master starts as root")
+	bin := toolrun.Path(t, "dovecot")
 	if cfg.Mechanisms == nil {
 		cfg.Mechanisms = DefaultDovecotMechanisms
 	}

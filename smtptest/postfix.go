@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -19,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // Timeouts and pacing of the Postfix harness.
@@ -104,42 +105,12 @@ func (p *Postfix) Log() string {
 	return string(b)
 }
 
-// postfixTools are the programs StartPostfix runs, found on PATH or in the system directories where Debian
-// installs them (which a non-login PATH may lack).
+// postfixTools are the programs StartPostfix runs.
 type postfixTools struct{ postfix, saslpasswd2 string }
 
-func findPostfixTools() (postfixTools, error) {
-	var tools postfixTools
-	var errs []error
-	for _, tool := range []struct {
-		name string
-		path *string
-	}{{"postfix", &tools.postfix}, {"saslpasswd2", &tools.saslpasswd2}} {
-		*tool.path = findPostfixTool(tool.name)
-		if *tool.path == "" {
-			errs = append(errs, fmt.Errorf("%s not found", tool.name))
-		}
-	}
-	return tools, errors.Join(errs...)
-}
-
-// findPostfixTool returns the path of a program, or "".
-func findPostfixTool(name string) string {
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} {
-		if p := filepath.Join(dir, name); isPostfixExecutable(p) {
-			return p
-		}
-	}
-	return ""
-}
-
-func isPostfixExecutable(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
-}
+// postfixPeers are what StartPostfix needs from the machine: Postfix, the Cyrus tool that writes the sasldb,
+// and the Cyrus plugins of the mechanisms and of the sasldb.
+var postfixPeers = []string{"postfix", "saslpasswd2", "/usr/lib/*/sasl2/libplain.so*", "/usr/lib/*/sasl2/libsasldb.so*"}
 
 // postfixIDs are the numeric ids of Postfix's own accounts.
 type postfixIDs struct {
@@ -170,22 +141,18 @@ func lookupPostfixIDs() (postfixIDs, error) {
 // The instance listens on 127.0.0.1 only, on two free ports: StartTLSAddr (STARTTLS required before anything
 // else, AUTH only after TLS) and TLSAddr (implicit TLS). It authenticates the users of cfg with Cyrus SASL from a
 // private sasldb, relays for authenticated clients only, delivers every recipient of every domain into Maildir
-// and never sends mail anywhere. It fails the test when Postfix or the Cyrus tools are not installed or when
-// the test does not run as root (the master must start as root).
+// and never sends mail anywhere. When Postfix or Cyrus SASL is not installed, or the test does not run as root
+// (the master must start as root), the test stops as toolrun.Unavailable decides: skipped, or failed under
+// SCANGATE_INTEGRATION=1.
 func StartPostfix(t testing.TB, cfg PostfixConfig) *Postfix {
 	t.Helper()
-	tools, err := findPostfixTools()
-	if err != nil {
-		t.Fatalf("smtptest: a real Postfix is needed (Debian: postfix sasl2-bin libsasl2-modules "+
-			"libsasl2-modules-db): %v", err)
-	}
+	toolrun.Need(t, postfixPeers...)
 	ids, err := lookupPostfixIDs()
 	if err != nil {
-		t.Fatalf("smtptest: the postfix user and postdrop group are needed (installed with the postfix package): %v", err)
+		toolrun.Unavailable(t, fmt.Sprintf("needs the postfix user and postdrop group (Debian: postfix): %v", err))
 	}
-	if os.Geteuid() != 0 {
-		t.Fatalf("smtptest: Postfix's master must be started as root; run the tests as root")
-	}
+	toolrun.NeedRoot(t, "Postfix's master starts as root")
+	tools := postfixTools{postfix: toolrun.Path(t, "postfix"), saslpasswd2: toolrun.Path(t, "saslpasswd2")}
 	if cfg.Realm == "" {
 		cfg.Realm = DefaultRealm
 	}

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 const (
@@ -151,10 +153,7 @@ func TestPostfixDelivers(t *testing.T) {
 // all: the sasldb serves each of them in the instance's realm.
 func TestPostfixMechanisms(t *testing.T) {
 	t.Parallel()
-	msmtp, err := exec.LookPath("msmtp")
-	if err != nil {
-		t.Fatalf("msmtp is needed for this test (Debian package msmtp): %v", err)
-	}
+	msmtp := toolrun.Path(t, "msmtp")
 	p := StartPostfix(t, PostfixConfig{Users: map[string]string{postfixUser: postfixPassword}})
 	_, port, _ := net.SplitHostPort(p.StartTLSAddr)
 	for _, mech := range DefaultMechanisms {
@@ -262,6 +261,9 @@ func TestPostfixStopsWithTheTest(t *testing.T) {
 			t.Errorf("greeting %q, %v: the Main override was not applied", msg, err)
 		}
 	})
+	if p == nil { // a failed subtest has failed this test too
+		t.Skip("the instance did not start")
+	}
 	n, err := strconv.Atoi(pid)
 	if err != nil || postfixGroupAlive(n) {
 		t.Errorf("master %q or its children still running after the test ended", pid)

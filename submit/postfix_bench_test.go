@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/gateway/internal/toolrun"
 	"github.com/scangate/gateway/smtptest"
 	"github.com/scangate/gateway/submit"
 )
@@ -83,10 +84,7 @@ func BenchmarkSubmit50x300K(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			var tool string
 			if c.tool != "" {
-				var err error
-				if tool, err = exec.LookPath(c.tool); err != nil {
-					b.Fatalf("%s is needed for this benchmark (Debian package %s): %v", c.tool, c.tool, err)
-				}
+				tool = toolrun.Path(b, c.tool)
 			}
 			before := pf.Delivered(b)
 			b.SetBytes(int64(len(msg)) * benchMessages)

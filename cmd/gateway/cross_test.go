@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // maxBinarySize is the footprint target for the static ARM binary.
@@ -26,10 +28,7 @@ func TestCrossBuildsRunUnderQEMU(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			qemu, err := exec.LookPath(tt.qemu)
-			if err != nil {
-				t.Fatalf("%s not found: install qemu-user-static (see .ci/run)", tt.qemu)
-			}
+			qemu := toolrun.Path(t, tt.qemu)
 			bin := filepath.Join(t.TempDir(), "gateway-"+tt.name)
 			build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version=crosstest", "-o", bin, ".")
 			build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+tt.goarch, "GOARM="+tt.goarm)

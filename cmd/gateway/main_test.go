@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/scangate/gateway/device/mfpsim"
 	"github.com/scangate/gateway/document"
+	"github.com/scangate/gateway/internal/toolrun"
 	"github.com/scangate/gateway/smtpserver"
 )
 
@@ -148,6 +149,7 @@ func checkMail(t *testing.T, path string, wantPages int, wantUser string) {
 	}
 	pdfPath := filepath.Join(t.TempDir(), "scan.pdf")
 	os.WriteFile(pdfPath, pdf, 0o600)
+	toolrun.Need(t, "qpdf", "pdfinfo")
 	if out, err := exec.Command("qpdf", "--check", pdfPath).CombinedOutput(); err != nil {
 		t.Errorf("qpdf --check: %v\n%s", err, out)
 	}
@@ -233,6 +235,7 @@ func TestConvert(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("convert exit %d: %s", r.code, r.stderr)
 	}
+	toolrun.Need(t, "qpdf")
 	if o, err := exec.Command("qpdf", "--check", out).CombinedOutput(); err != nil {
 		t.Fatalf("qpdf --check: %v\n%s", err, o)
 	}

@@ -8,15 +8,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // The simulated panel in a real terminal: gateway demo runs inside tmux, the test presses keys with
 // send-keys and reads the screen with capture-pane.
 func TestDemoInTmux(t *testing.T) {
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		t.Fatal("tmux not found: install tmux (see .ci/run)")
-	}
+	tmux := toolrun.Path(t, "tmux")
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "tmux.sock")
 	run := func(args ...string) string {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/device/mfpsim"
+	"github.com/scangate/gateway/internal/toolrun"
 )
 
 // testLimit stops a test that hangs; it is never reached when things work.
@@ -141,9 +142,7 @@ func TestCloseStopsTheMachine(t *testing.T) {
 // TestSamplePages checks the embedded scan with libtiff's tiffinfo: three
 // Group 4 pages, 1728 dots wide, at 204x196 dpi.
 func TestSamplePages(t *testing.T) {
-	if _, err := exec.LookPath("tiffinfo"); err != nil {
-		t.Fatalf("tiffinfo is needed for this test (apt-get install libtiff-tools): %v", err)
-	}
+	toolrun.Need(t, "tiffinfo")
 	doc := mfpsim.SamplePages()
 	if len(doc.Data) > 100_000 {
 		t.Errorf("sample is %d bytes; keep it small", len(doc.Data))
