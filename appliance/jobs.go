@@ -18,7 +18,7 @@ import (
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/document"
-	"github.com/scangate/gateway/panel"
+	"github.com/scangate/gateway/internal/atomicfile"
 	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
 )
@@ -36,7 +36,7 @@ const (
 // may already have forgotten, and the beginning of the one in progress. The next Scan starts from there:
 // ZMODEM resumes the file where it stopped, and a finished file that the machine sends again, byte for
 // byte, is not taken twice.
-func (g *Gateway) Scan(ctx context.Context, dest panel.Destination, report func(panel.Event)) (*spool.Job, error) {
+func (g *Gateway) Scan(ctx context.Context, dest config.Destination, report func(Progress)) (*spool.Job, error) {
 	sp, err := g.queue()
 	if err != nil {
 		return nil, err
@@ -68,11 +68,11 @@ func (g *Gateway) Scan(ctx context.Context, dest panel.Destination, report func(
 		st.Keep()
 		return nil, err
 	}
-	job, err := g.commit(sp, st, names, dest.Name, []string{dest.Address}, "")
+	job, err := g.commit(sp, st, names, dest.Name, []string{dest.Address}, "", report)
 	if err != nil {
 		return job, err
 	}
-	report(panel.Event{Stage: panel.StageQueued})
+	report(Progress{Stage: StageQueued})
 	return job, nil
 }
 
@@ -140,7 +140,7 @@ func (g *Gateway) Enqueue(files []string, to []string, subject string) (*spool.J
 		}
 		names = append(names, name)
 	}
-	return g.commit(sp, st, names, destName, addrs, subject)
+	return g.commit(sp, st, names, destName, addrs, subject, func(Progress) {})
 }
 
 func copyFile(dst, src string) error {
@@ -149,15 +149,24 @@ func copyFile(dst, src string) error {
 		return err
 	}
 	defer in.Close()
-	return spool.WriteFileAtomic(dst, func(f *os.File) error {
+	return spoolFile(dst, func(f *os.File) error {
 		_, err := io.Copy(f, in)
 		return err
 	})
 }
 
+// spoolFile writes a file of a job durably and privately (see atomicfile.WriteFile).
+func spoolFile(path string, write func(f *os.File) error) error {
+	if err := atomicfile.WriteFile(path, 0o600, write); err != nil {
+		return fmt.Errorf("appliance: %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
 // commit makes the staged files a job, then prepares its mail. A job whose pages cannot be converted stays in
 // the spool, failed with the reason, so that the scan is not lost.
-func (g *Gateway) commit(sp *spool.Spool, st *spool.Staging, names []string, destName string, to []string, subject string) (*spool.Job, error) {
+func (g *Gateway) commit(sp *spool.Spool, st *spool.Staging, names []string, destName string, to []string, subject string,
+	report func(Progress)) (*spool.Job, error) {
 	now := g.opts.Now()
 	job, err := st.Commit(spool.Job{
 		Files:     names,
@@ -172,6 +181,11 @@ func (g *Gateway) commit(sp *spool.Spool, st *spool.Staging, names []string, des
 		return nil, err
 	}
 	g.opts.Log.Info("scan queued", "job", job.Number, "files", len(names), "to", strings.Join(to, ","))
+	report(Progress{Stage: StageConverting})
+	// The job's lock keeps the delivery loop from preparing it at the same time; it tries at its next pass.
+	if unlock, err := sp.Lock(job.ID); err == nil {
+		defer unlock()
+	}
 	if err := g.prepare(sp, job); err != nil {
 		job.LastResult, job.LastDetail = Explain(err)
 		if decide(err) != actFail {
@@ -289,5 +303,21 @@ func (g *Gateway) compose(path string, job *spool.Job, subject, messageID, pdfPa
 			Body:        pdf,
 		}},
 	}
-	return spool.WriteFileAtomic(path, func(f *os.File) error { return submit.Compose(f, m) })
+	return spoolFile(path, func(f *os.File) error { return submit.Compose(f, m) })
+}
+
+// KeptID names the kept pull in the queue (panel and command line), beside the jobs' numbers.
+const KeptID = "kept"
+
+// KeptDetail describes a kept pull in a sentence.
+func KeptDetail(k *spool.KeptPull) string {
+	what := "1 file"
+	if n := len(k.Files); n != 1 {
+		what = strconv.Itoa(n) + " files"
+	}
+	if k.Partial {
+		what += " and the beginning of another"
+	}
+	return fmt.Sprintf("A pull from the machine was cut short at %s; %s (%d KB) are kept. Press Send to go on from there, or delete them.",
+		k.Since.In(time.Local).Format("15:04"), what, (k.Bytes+1023)>>10)
 }

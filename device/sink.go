@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/scangate/gateway/internal/atomicfile"
 )
 
 // File is a received file that has been committed to its final name.
@@ -85,8 +87,10 @@ func (e sinkError) Unwrap() error { return e.error }
 // hidden temporary file, and Commit fsyncs it, renames it to a cleaned,
 // unused name (see CleanName; "scan.tif", "scan-1.tif", ...) and fsyncs the
 // directory. A partial or damaged file never appears under a final name.
-// Files are created with mode 0600. The sink assumes it is the only writer
-// choosing names in dir.
+// Files have mode 0600. The sink assumes it is the only writer choosing
+// names in dir. A directory that cannot be synced fails Commit (and
+// Suspend), though the file is already under its name: a power cut could
+// still take it away.
 //
 // The sink is also a Resumer: Suspend fsyncs a file cut off mid-transfer
 // and renames it to a hidden name made of its size, modification time and
@@ -114,9 +118,12 @@ const maxNameBytes = 200
 // maxCollisions bounds the search for an unused final name.
 const maxCollisions = 10000
 
+// fileMode is the permission of received files, final or kept.
+const fileMode = 0o600
+
 type dirSink struct {
 	dir string
-	mu  sync.Mutex // serialises the choice of final names
+	mu  sync.Mutex // serialises the choice and taking of final names
 }
 
 func (s *dirSink) Create(name string, size int64, mod time.Time) (Incoming, error) {
@@ -124,11 +131,11 @@ func (s *dirSink) Create(name string, size int64, mod time.Time) (Incoming, erro
 }
 
 func (s *dirSink) create(name string, mod time.Time) (*dirIncoming, error) {
-	f, err := os.CreateTemp(s.dir, tempPrefix+"*")
+	p, err := atomicfile.Create(s.dir, tempPrefix+"*")
 	if err != nil {
 		return nil, fmt.Errorf("device: sink: %w", err)
 	}
-	return &dirIncoming{sink: s, f: f, name: CleanName(name), mod: mod, h: sha256.New()}, nil
+	return &dirIncoming{sink: s, p: p, f: p.File(), name: CleanName(name), mod: mod, h: sha256.New()}, nil
 }
 
 // Resume implements Resumer.
@@ -141,8 +148,7 @@ func (s *dirSink) Resume(name string, size int64, mod time.Time) (Resumable, int
 	if err := s.dropPartials(clean, kept); err != nil {
 		return nil, 0, fmt.Errorf("device: sink: %s: %w", clean, err)
 	}
-	path := filepath.Join(s.dir, kept)
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	p, err := atomicfile.Reopen(filepath.Join(s.dir, kept))
 	if errors.Is(err, fs.ErrNotExist) {
 		return s.fresh(name, mod, kept)
 	}
@@ -151,8 +157,8 @@ func (s *dirSink) Resume(name string, size int64, mod time.Time) (Resumable, int
 	}
 	// The digest of the whole file starts with the bytes already there;
 	// reading them leaves the file positioned at its end.
-	in := &dirIncoming{sink: s, f: f, name: clean, mod: mod, h: sha256.New(), partial: kept}
-	if in.n, err = io.Copy(in.h, f); err != nil {
+	in := &dirIncoming{sink: s, p: p, f: p.File(), name: clean, mod: mod, h: sha256.New(), partial: kept}
+	if in.n, err = io.Copy(in.h, in.f); err != nil {
 		in.Abort()
 		return nil, 0, fmt.Errorf("device: sink: %s: %w", kept, err)
 	}
@@ -199,7 +205,8 @@ func (s *dirSink) dropPartials(clean, keep string) error {
 
 type dirIncoming struct {
 	sink    *dirSink
-	f       *os.File
+	p       *atomicfile.Pending
+	f       *os.File // p's file
 	name    string
 	mod     time.Time
 	h       hash.Hash
@@ -225,28 +232,16 @@ func (in *dirIncoming) Commit() (File, error) {
 	if in.done {
 		return File{}, fmt.Errorf("device: sink: %s: commit after commit or abort: %w", in.name, os.ErrClosed)
 	}
-	fail := func(err error) (File, error) {
-		in.Abort()
-		return File{}, fmt.Errorf("device: sink: %s: %w", in.name, err)
-	}
-	if err := in.f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := in.f.Close(); err != nil {
-		return fail(err)
-	}
-	tmp := in.f.Name()
+	in.done = true
 	if !in.mod.IsZero() {
-		if err := os.Chtimes(tmp, in.mod, in.mod); err != nil {
-			return fail(err)
+		// Before the commit's fsync, which then makes the time durable too.
+		if err := os.Chtimes(in.f.Name(), in.mod, in.mod); err != nil {
+			in.p.Abort()
+			return File{}, fmt.Errorf("device: sink: %s: %w", in.name, err)
 		}
 	}
-	final, err := in.sink.land(tmp, in.name)
+	final, err := in.sink.land(in.p, in.name)
 	if err != nil {
-		return fail(err)
-	}
-	in.done = true
-	if err := syncDir(in.sink.dir); err != nil {
 		return File{}, fmt.Errorf("device: sink: %s: %w", final, err)
 	}
 	f := File{Name: final, Size: in.n, Path: filepath.Join(in.sink.dir, final)}
@@ -262,22 +257,9 @@ func (in *dirIncoming) Suspend() error {
 	if in.partial == "" || in.n == 0 {
 		return in.Abort()
 	}
-	fail := func(err error) error {
-		in.Abort()
-		return fmt.Errorf("device: sink: %s: %w", in.name, err)
-	}
-	if err := in.f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := in.f.Close(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(in.f.Name(), filepath.Join(in.sink.dir, in.partial)); err != nil {
-		return fail(err)
-	}
 	in.done = true
-	if err := syncDir(in.sink.dir); err != nil {
-		return fmt.Errorf("device: sink: %s: %w", in.partial, err)
+	if err := in.p.Commit(filepath.Join(in.sink.dir, in.partial), fileMode); err != nil {
+		return fmt.Errorf("device: sink: %s: %w", in.name, err)
 	}
 	return nil
 }
@@ -287,15 +269,17 @@ func (in *dirIncoming) Abort() error {
 		return nil
 	}
 	in.done = true
-	in.f.Close()
-	if err := os.Remove(in.f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := in.p.Abort(); err != nil {
 		return fmt.Errorf("device: sink: %s: %w", in.name, err)
 	}
 	return nil
 }
 
-// land renames tmp to the first unused variant of name and returns it.
-func (s *dirSink) land(tmp, name string) (string, error) {
+// land commits p under the first unused variant of name and returns that
+// name; on an error, the name it tried, or name. The name is chosen and
+// taken under the sink's mutex, so commits to one sink are made one at a
+// time; a transfer lands its files one after the other anyway.
+func (s *dirSink) land(p *atomicfile.Pending, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ext := filepath.Ext(name)
@@ -310,26 +294,13 @@ func (s *dirSink) land(tmp, name string) (string, error) {
 			continue
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return "", err
+			p.Abort()
+			return name, err
 		}
-		if err := os.Rename(tmp, filepath.Join(s.dir, cand)); err != nil {
-			return "", err
-		}
-		return cand, nil
+		return cand, p.Commit(filepath.Join(s.dir, cand), fileMode)
 	}
-	return "", fmt.Errorf("no free name after %d tries: %w", maxCollisions, fs.ErrExist)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	p.Abort()
+	return name, fmt.Errorf("no free name after %d tries: %w", maxCollisions, fs.ErrExist)
 }
 
 // CleanName turns a file name announced by a sender into a safe base name:

@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/scangate/gateway/internal/atomicfile"
 )
 
 // ErrNoInput is returned by Convert when it is given no input files.
@@ -24,13 +25,14 @@ var ErrNotRegular = errors.New("not a regular file")
 // out and returns the number of pages written. Inputs are TIFF (every
 // page), JPEG or PBM files, told apart by their first bytes (see ReadPages).
 // The PDF is written to a temporary file in out's directory, synced and
-// renamed onto out, so out is either the complete new PDF or untouched: on
-// any error the temporary file is removed. Errors about an input are
-// *InputError values naming the file and page. Only when the final sync of
-// the directory fails is the new PDF already in place at out; the error
-// then says the rename may not survive a power cut. When ctx ends the
-// conversion stops at the next page, removes the temporary file and returns
-// ctx's error.
+// renamed onto out, and the directory is synced, so that a power cut leaves
+// either the complete new PDF or the old file at out. On any error the
+// temporary file is removed and Convert returns 0 pages; out is untouched,
+// unless only the final sync of the directory failed: then the new PDF is
+// in place, and the error says that it may not survive a power cut. Errors
+// about an input are *InputError values naming the file and page. When ctx
+// ends the conversion stops at the next page, removes the temporary file
+// and returns ctx's error.
 func Convert(ctx context.Context, out string, inputs []string, info Info) (pages int, err error) {
 	return convert(ctx, out, inputs, allPages, info.Mode, func(f *os.File) pageWriter { return NewPDF(f, info) })
 }
@@ -74,19 +76,22 @@ func convert(ctx context.Context, out string, inputs []string, sel pageRange, mo
 	if mode == 0 {
 		mode = outputMode
 	}
-	dir := filepath.Dir(out)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".*.tmp")
+	var failed error // the conversion's own error, already in the package's words
+	err = atomicfile.WriteFile(out, mode, func(f *os.File) error {
+		pages, failed = writePages(ctx, start(f), inputs, sel)
+		return failed
+	})
+	if failed != nil {
+		return 0, failed
+	}
 	if err != nil {
 		return 0, fmt.Errorf("document: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	return pages, nil
+}
 
-	doc := start(tmp)
+// writePages adds the selected pages of the inputs to doc and closes it. It returns how many pages it added.
+func writePages(ctx context.Context, doc pageWriter, inputs []string, sel pageRange) (pages int, err error) {
 	seen := 0 // pages of the inputs so far, selected or not
 	for _, in := range inputs {
 		n, total, err := addFile(ctx, doc, in, seen, sel)
@@ -101,22 +106,6 @@ func convert(ctx context.Context, out string, inputs []string, sel pageRange, mo
 	}
 	if err := doc.Close(); err != nil {
 		return 0, err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return 0, fmt.Errorf("document: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return 0, fmt.Errorf("document: sync %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return 0, fmt.Errorf("document: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return 0, fmt.Errorf("document: %w", err)
-	}
-	// Make the rename itself durable.
-	if err := syncDir(dir); err != nil {
-		return pages, fmt.Errorf("%w (the new %s is in place but may not survive a power cut)", err, out)
 	}
 	return pages, nil
 }
@@ -178,17 +167,4 @@ func ReadPages(r io.ReaderAt, size int64) ([]Page, error) {
 		return ReadPBM(r, size)
 	}
 	return nil, &InputError{Err: ErrFormat}
-}
-
-// syncDir flushes directory dir, so that a rename in it survives a power cut.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("document: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("document: sync %s: %w", dir, err)
-	}
-	return nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+	"github.com/scangate/gateway/internal/atomicfile"
 )
 
 // Timeouts of the server's side of a session.
@@ -268,29 +269,21 @@ func (ss *session) Data(r io.Reader) error {
 func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
 
-// store writes one message into the Maildir: tmp/ first, synced, then renamed into new/.
+// store writes one message into the Maildir: into tmp/ first, synced, then renamed into new/, whose directory is
+// synced too, so that an accepted message survives a power cut.
 func (s *Server) store(id string, r io.Reader) (string, error) {
 	name := fmt.Sprintf("%d.%s.%s", time.Now().Unix(), id, s.cfg.Domain)
-	tmp := filepath.Join(s.cfg.Maildir, "tmp", name)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	p, err := atomicfile.Create(filepath.Join(s.cfg.Maildir, "tmp"), name+".*")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("smtpserver: maildir: %w", err)
 	}
-	_, err = io.Copy(f, r)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return "", err
+	defer p.Abort()
+	if _, err := io.Copy(p.File(), r); err != nil {
+		return "", err // a limit broken by the client is an *smtp.SMTPError, which Data passes on
 	}
 	final := filepath.Join(s.cfg.Maildir, "new", name)
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
-		return "", err
+	if err := p.Commit(final, 0o600); err != nil {
+		return "", fmt.Errorf("smtpserver: maildir: %w", err)
 	}
 	return final, nil
 }

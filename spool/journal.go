@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/scangate/gateway/internal/atomicfile"
 )
 
 // Entry is one line of the transmission journal, like a fax machine's COMM. JOURNAL.
@@ -46,12 +48,15 @@ func (s *Spool) Journal(e Entry) error {
 		return fmt.Errorf("spool: journal: %w", err)
 	}
 	path := filepath.Join(s.dir, journalFile)
-	if st, err := os.Stat(path); err == nil && st.Size()+int64(len(b)) > MaxJournalBytes {
+	st, err := os.Stat(path)
+	fresh := err != nil // a new journal file: its name must survive a power cut too
+	if err == nil && st.Size()+int64(len(b)) > MaxJournalBytes {
 		// Concurrent writers (run and send in two processes) may both rotate; the second rename finds no file
 		// or a fresh small one, and at worst a few entries move to the older generation early.
 		if err := os.Rename(path, filepath.Join(s.dir, oldJournalFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("spool: journal: %w", err)
 		}
+		fresh = true
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
@@ -70,6 +75,9 @@ func (s *Spool) Journal(e Entry) error {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && fresh {
+		err = atomicfile.SyncDir(s.dir)
 	}
 	if err != nil {
 		return fmt.Errorf("spool: journal: %w", err)

@@ -4,12 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scangate/gateway/internal/atomicfile"
 )
 
 // State is where a job is in its life.
@@ -156,7 +160,11 @@ func (s *Spool) stage(takeKept bool) (*Staging, []string, error) {
 		if err := os.Rename(from, d); err != nil {
 			return nil, nil, fmt.Errorf("spool: taking up the kept pull: %w", err)
 		}
-		syncDir(s.dir)
+		if err := atomicfile.SyncDir(s.dir); err != nil {
+			// Put it back: unlocked in staging, Recover would remove files the machine may have forgotten.
+			os.Rename(d, from)
+			return nil, nil, fmt.Errorf("spool: taking up the kept pull: %w", err)
+		}
 	}
 	unlock, err := lockFile(filepath.Join(d, ".lock"), false)
 	if err != nil {
@@ -177,21 +185,68 @@ func (s *Spool) stage(takeKept bool) (*Staging, []string, error) {
 
 // Keep sets the staging directory aside for the next StageKept. A pull cut short keeps in it the files it
 // finished and the beginning of the one in progress. One rename does it, so a power cut leaves the
-// directory either kept or in staging; anything kept before (StageKept normally took it up) goes to staging
-// first, where Recover removes it.
+// directory either kept or in staging, where Recover keeps it too; when something is kept already
+// (StageKept normally took it up), the files join it.
 func (st *Staging) Keep() error {
 	defer st.release()
-	to := filepath.Join(st.s.dir, keptDir)
-	if _, err := os.Stat(to); err == nil {
-		if err := os.Rename(to, st.Dir+"-replaced"); err != nil {
-			return fmt.Errorf("spool: %w", err)
-		}
-	}
-	if err := os.Rename(st.Dir, to); err != nil {
+	if err := st.s.keep(st.Dir); err != nil {
 		return fmt.Errorf("spool: keeping the pull: %w", err)
 	}
-	st.Dir = to
-	return syncDir(st.s.dir)
+	st.Dir = filepath.Join(st.s.dir, keptDir)
+	return nil
+}
+
+// keep sets the pull directory dir aside as the kept pull: renamed when nothing is kept yet, otherwise its
+// files are moved into the kept pull (under a new name where one is taken) and dir is removed. Files still
+// being received when a crash came (the sink's hidden temporary names) were never synced and are dropped.
+func (s *Spool) keep(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	to := filepath.Join(s.dir, keptDir)
+	_, err = os.Stat(to)
+	merge := err == nil
+	for _, e := range ents {
+		name := e.Name()
+		switch {
+		case name == ".lock":
+		case !keepable(e):
+			os.Remove(filepath.Join(dir, name))
+		case merge:
+			if err := os.Rename(filepath.Join(dir, name), freeName(to, name)); err != nil {
+				return err
+			}
+		}
+	}
+	if merge {
+		if err := atomicfile.SyncDir(to); err != nil {
+			return err
+		}
+		return os.RemoveAll(dir)
+	}
+	if err := os.Rename(dir, to); err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(s.dir)
+}
+
+// keepable reports whether a pull's file is worth keeping: a finished file (it was synced when it landed) or
+// the synced beginning of a file set aside to resume (".partial-").
+func keepable(e os.DirEntry) bool {
+	return e.Type().IsRegular() && (safeName(e.Name()) || strings.HasPrefix(e.Name(), ".partial-"))
+}
+
+// freeName is name in dir, or the first "name-N" not taken there.
+func freeName(dir, name string) string {
+	path := filepath.Join(dir, name)
+	ext := filepath.Ext(name)
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			return path
+		}
+		path = filepath.Join(dir, fmt.Sprintf("%s-%d%s", strings.TrimSuffix(name, ext), i, ext))
+	}
 }
 
 // Discard removes the staging directory and what it holds.
@@ -237,7 +292,7 @@ func (st *Staging) Commit(j Job, now time.Time) (*Job, error) {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	st.release()
-	if err := syncDir(filepath.Join(st.s.dir, "jobs")); err != nil {
+	if err := atomicfile.SyncDir(filepath.Join(st.s.dir, "jobs")); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	st.Dir = final
@@ -284,7 +339,7 @@ func (s *Spool) nextNumber() (int, error) {
 		}
 	}
 	n := last + 1
-	err = WriteFileAtomic(filepath.Join(s.dir, seqFile), func(f *os.File) error {
+	err = writeFile(filepath.Join(s.dir, seqFile), func(f *os.File) error {
 		_, err := fmt.Fprintf(f, "%d\n", n)
 		return err
 	})
@@ -415,27 +470,47 @@ func (s *Spool) Delete(id string) error {
 	if err := os.Rename(s.JobDir(id), trash); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	syncDir(filepath.Join(s.dir, "jobs"))
-	return os.RemoveAll(trash)
+	// The job is out of the queue either way; a power cut may bring it back when the sync failed.
+	serr := atomicfile.SyncDir(filepath.Join(s.dir, "jobs"))
+	if err := os.RemoveAll(trash); err != nil {
+		return err
+	}
+	if serr != nil {
+		return fmt.Errorf("spool: deleting job %s: %w", id, serr)
+	}
+	return nil
 }
 
 // Recover is run when the delivery loop starts: jobs left "sending" by a crash go back to the queue, and
-// staging directories no process works in (pulls cut short, half-deleted jobs) are removed. It returns the
-// recovered jobs.
+// staging directories no process works in are cleared. A pull that a crash or a power cut broke off may have
+// finished files the machine has forgotten since: they are kept for the next pull, like those of a pull cut
+// short; half-deleted jobs and empty pulls are removed. It returns the recovered jobs.
 func (s *Spool) Recover() ([]*Job, error) {
 	unlockStaging, err := s.lockStaging()
 	if err != nil {
 		return nil, err
 	}
 	ents, _ := os.ReadDir(filepath.Join(s.dir, "staging"))
+	var errs []error
 	for _, e := range ents {
 		dir := filepath.Join(s.dir, "staging", e.Name())
-		if unlock, err := lockFile(filepath.Join(dir, ".lock"), false); err == nil {
-			os.RemoveAll(dir)
-			unlock()
+		unlock, err := lockFile(filepath.Join(dir, ".lock"), false)
+		if err != nil {
+			continue // a pull in progress in another process
 		}
+		if strings.HasPrefix(e.Name(), "in-") && hasKeepable(dir) {
+			if err := s.keep(dir); err != nil {
+				errs = append(errs, fmt.Errorf("spool: keeping what a broken-off pull finished: %w", err))
+			}
+		} else {
+			os.RemoveAll(dir)
+		}
+		unlock()
 	}
 	unlockStaging()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	jobs, _, err := s.List()
 	if err != nil {
 		return nil, err
@@ -455,30 +530,19 @@ func (s *Spool) Recover() ([]*Job, error) {
 	return recovered, nil
 }
 
-// WriteFileAtomic writes the file at path through a temporary file in the same directory: write, fsync,
-// rename, fsync the directory. Readers see the old file or the whole new one, never a part.
-func WriteFileAtomic(path string, write func(f *os.File) error) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("spool: %w", err)
-	}
-	tmp := f.Name()
-	err = write(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
+// hasKeepable reports whether a pull directory holds a file worth keeping.
+func hasKeepable(dir string) bool {
+	ents, _ := os.ReadDir(dir)
+	return slices.ContainsFunc(ents, keepable)
+}
+
+// writeFile replaces the file at path, with mode 0600, by what write writes to f: through a temporary file
+// in the same directory, fsynced and renamed onto path, and an fsync of the directory. Readers see the old file
+// or the whole new one, never a part; when writeFile returns nil, the new file survives a power cut. On an
+// error the temporary file is removed and the old file is untouched, except when only the sync of the directory
+// failed: the new file is then in place, but a power cut may bring the old one back.
+func writeFile(path string, write func(f *os.File) error) error {
+	if err := atomicfile.WriteFile(path, 0o600, write); err != nil {
 		return fmt.Errorf("spool: %s: %w", filepath.Base(path), err)
 	}
 	return nil
@@ -489,7 +553,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	return WriteFileAtomic(path, func(f *os.File) error {
+	return writeFile(path, func(f *os.File) error {
 		_, err := f.Write(append(b, '\n'))
 		return err
 	})
@@ -502,13 +566,4 @@ func syncFile(path string) error {
 	}
 	defer f.Close()
 	return f.Sync()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/scangate/gateway/internal/atomicfile"
 )
 
 // Tidy removes the files of a sent job, all but its job file: the scans, the PDF and the mails are no longer
@@ -141,7 +143,7 @@ func (s *Spool) DeleteKept() error {
 	if err := os.Rename(dir, trash); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := atomicfile.SyncDir(s.dir); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
 	return os.RemoveAll(trash)

@@ -177,3 +177,40 @@ func TestJournalRotates(t *testing.T) {
 		t.Errorf("the journal occupies %d bytes", total)
 	}
 }
+
+// A pull broken off by a crash or a power cut (its staging directory left without a lock) keeps the files it
+// finished, which the machine may have forgotten; what was still coming in was never synced and goes.
+func TestRecoverKeepsFinishedFiles(t *testing.T) {
+	s := open(t)
+	broken := func(files map[string]string) {
+		st, err := s.Stage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range files {
+			os.WriteFile(filepath.Join(st.Dir, name), []byte(data), 0o600)
+		}
+		st.release() // the process died: its lock is gone
+	}
+	broken(map[string]string{"scan0001.tif": "done", ".incoming-123": "half"})
+	if _, err := s.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	k, err := s.Kept()
+	if err != nil || k == nil || len(k.Files) != 1 || k.Files[0] != "scan0001.tif" || k.Partial {
+		t.Fatalf("kept after a crash: %+v, %v", k, err)
+	}
+	// A second broken pull joins what is kept; a name taken already gets a new one.
+	broken(map[string]string{"scan0001.tif": "other", ".partial-9-0-scan0002.tif": "begin"})
+	broken(nil) // an empty pull is just removed
+	if _, err := s.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	k, _ = s.Kept()
+	if k == nil || len(k.Files) != 2 || !k.Partial {
+		t.Fatalf("kept after two crashes: %+v", k)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(s.Dir(), "staging")); len(ents) != 0 {
+		t.Errorf("staging holds %d entries", len(ents))
+	}
+}
