@@ -1,6 +1,7 @@
 package board
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,9 +16,9 @@ import (
 	"golang.org/x/term"
 	"periph.io/x/conn/v3/display"
 
+	"github.com/scangate/gateway/board/simlcd"
 	"github.com/scangate/gateway/board/watchdog"
 	"github.com/scangate/gateway/panel"
-	"github.com/scangate/gateway/panel/paneltest"
 )
 
 // Default display size.
@@ -26,7 +27,8 @@ const (
 	DefaultRows = 2
 )
 
-// ErrUnknownProfile is wrapped by Open's error for a profile it does not know.
+// ErrUnknownProfile is wrapped by the errors of Open and Validate for a
+// profile they do not know.
 var ErrUnknownProfile = errors.New("unknown profile")
 
 // profiles lists every profile name Open knows.
@@ -35,7 +37,9 @@ var profiles = []string{"sim", "none", "rpi", "beaglebone"}
 // Profiles returns the names of the profiles Open knows.
 func Profiles() []string { return slices.Clone(profiles) }
 
-// Options tune Open.
+// Options tune Open. The fields other than In, Out, Interactive, NoColor
+// and Log are settings of the gateway's settings file (its board table);
+// Validate checks them.
 type Options struct {
 	// Cols and Rows are the size of the display; 0 means DefaultCols or
 	// DefaultRows.
@@ -61,12 +65,12 @@ type Options struct {
 	// LCDAddress is the 7-bit I2C address of the LCD's backpack; 0 tries
 	// 0x27, then 0x3F.
 	LCDAddress int
-	// KeyPins overrides the profile's key pins: key name ("up", "send"...)
-	// to GPIO pin name as periph knows it ("GPIO17", "P8_7"); an empty pin
-	// name takes the key away.
+	// KeyPins overrides the profile's key pins: key name as panel.ParseKey
+	// reads it ("up", "send"...) to GPIO pin name as periph knows it
+	// ("GPIO17", "P8_7"); an empty pin name takes the key away.
 	KeyPins map[string]string
 	// LEDPins overrides the profile's LED pins the same way; the names are
-	// LEDNames.
+	// those of LEDNames.
 	LEDPins map[string]string
 	// Watchdog is the path of the hardware watchdog device, usually
 	// "/dev/watchdog"; empty means none.
@@ -118,8 +122,9 @@ func (b *Board) KeepAlive(ctx context.Context, healthy func() bool) error {
 
 // Close releases the board: the interactive sim stops reading keys, clears
 // its drawing and restores the terminal; a hardware board stops reading
-// keys, darkens the LEDs and the LCD and disarms the watchdog. Close may be
-// called more than once.
+// keys, darkens the LEDs, halts the LCD (dark and blank, see
+// hd44780.LCD.Halt) before it closes the I2C bus, and disarms the watchdog.
+// Close may be called more than once.
 func (b *Board) Close() error {
 	b.closeOnce.Do(func() {
 		if b.close != nil {
@@ -140,44 +145,40 @@ func (b *Board) Close() error {
 //     the pins). A missing LCD or watchdog is logged and the board runs
 //     without it; a key or LED pin that cannot be had is an error.
 //
-// Open returns an error wrapping ErrUnknownProfile for any other name. The
-// hardware options are ignored by sim and none.
+// Open first checks profile and opts with Validate, and returns its error
+// (wrapping ErrUnknownProfile for a name not above) before it touches any
+// hardware. The hardware options are not used by sim and none, but must
+// still be valid.
 func Open(profile string, opts Options) (*Board, error) {
 	return open(profile, opts, periphHost{})
 }
 
 func open(profile string, opts Options, m machine) (*Board, error) {
-	cols, rows := opts.Cols, opts.Rows
-	if cols == 0 {
-		cols = DefaultCols
+	if err := opts.Validate(profile); err != nil {
+		return nil, err
 	}
-	if rows == 0 {
-		rows = DefaultRows
-	}
-	if cols < 0 || rows < 0 {
-		return nil, fmt.Errorf("board: display size %dx%d", cols, rows)
-	}
+	cols, rows := cmp.Or(opts.Cols, DefaultCols), cmp.Or(opts.Rows, DefaultRows)
 	switch profile {
 	case "sim":
 		return openSim(cols, rows, opts)
 	case "none":
-		return &Board{Display: paneltest.NewDisplay(cols, rows)}, nil
+		return &Board{Display: simlcd.New(cols, rows)}, nil
 	case "rpi", "beaglebone":
 		return openHardware(profile, cols, rows, opts, m)
 	}
 	return nil, fmt.Errorf("board: %w %q (known: %s)", ErrUnknownProfile, profile, strings.Join(Profiles(), ", "))
 }
 
-// lcd names paneltest.Display so that, embedded, it keeps its Display
-// method promoted instead of becoming a field of that name.
-type lcd = paneltest.Display
+// lcd names simlcd.Display so that, embedded, it keeps its Display method
+// promoted instead of becoming a field of that name.
+type lcd = simlcd.Display
 
 // openSim opens the simulated panel, interactive when asked and possible.
 func openSim(cols, rows int, opts Options) (*Board, error) {
 	if opts.Out == nil {
 		return nil, errors.New("board: sim needs Options.Out")
 	}
-	lcd := paneltest.NewDisplay(cols, rows)
+	lcd := simlcd.New(cols, rows)
 	if !opts.Interactive || opts.In == nil || !term.IsTerminal(int(opts.In.Fd())) {
 		s := newScript(lcd, opts.Out)
 		return &Board{Display: s, leds: s.setLEDs}, nil

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/gateway/board/simlcd"
 	"github.com/scangate/gateway/panel"
-	"github.com/scangate/gateway/panel/paneltest"
 )
 
 func TestOpenProfiles(t *testing.T) {
@@ -22,11 +22,13 @@ func TestOpenProfiles(t *testing.T) {
 		wantErr string
 		is      error
 	}{
-		{profile: "pi", wantErr: `board: unknown profile "pi" (known: sim, none, rpi, beaglebone)`, is: ErrUnknownProfile},
-		{profile: "", wantErr: `board: unknown profile "" (known: sim, none, rpi, beaglebone)`, is: ErrUnknownProfile},
-		{profile: "SIM", wantErr: `board: unknown profile "SIM"`, is: ErrUnknownProfile},
+		{profile: "pi", wantErr: `board.profile: "pi" is not one of sim, none, rpi, beaglebone`, is: ErrUnknownProfile},
+		{profile: "", wantErr: `board.profile: "" is not one of sim, none, rpi, beaglebone`, is: ErrUnknownProfile},
+		{profile: "SIM", wantErr: `board.profile: "SIM" is not one of`, is: ErrUnknownProfile},
 		{profile: "sim", wantErr: "board: sim needs Options.Out"},
-		{profile: "none", opts: Options{Cols: -1}, wantErr: "board: display size -1x2"},
+		{profile: "none", opts: Options{Cols: -1}, wantErr: "board.cols: -1x2 is not an LCD size"},
+		// The hardware settings must be valid for sim and none too.
+		{profile: "none", opts: Options{LEDPins: map[string]string{"power": "GPIO4"}}, wantErr: `board.led_pins: unknown name "power"`},
 	}
 	for _, tt := range tests {
 		b, err := Open(tt.profile, tt.opts)
@@ -137,7 +139,7 @@ func TestScreenLine(t *testing.T) {
 }
 
 func TestScriptWriteError(t *testing.T) {
-	s := newScript(paneltest.NewDisplay(16, 2), failingWriter{})
+	s := newScript(simlcd.New(16, 2), failingWriter{})
 	if err := s.Flush(); err == nil || !strings.HasPrefix(err.Error(), "board: ") {
 		t.Errorf("Flush() = %v", err)
 	}
@@ -152,7 +154,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
 
 // TestTerminalFrame checks the terminal renderer's output byte for byte.
 func TestTerminalFrame(t *testing.T) {
-	d := paneltest.NewDisplay(16, 2)
+	d := simlcd.New(16, 2)
 	d.WriteString("Ready      12:04")
 	d.MoveTo(1, 0)
 	d.WriteString("To: Demo inbox")
@@ -207,7 +209,7 @@ func TestTerminalFrame(t *testing.T) {
 }
 
 func TestTerminalDisplayOff(t *testing.T) {
-	d := paneltest.NewDisplay(16, 2)
+	d := simlcd.New(16, 2)
 	d.WriteString("secret")
 	d.Display(false)
 	term := &terminal{lcd: d}
@@ -216,8 +218,22 @@ func TestTerminalDisplayOff(t *testing.T) {
 	}
 }
 
-func TestProfiles(t *testing.T) {
-	if got := Profiles(); !slices.Equal(got, []string{"sim", "none", "rpi", "beaglebone"}) {
-		t.Errorf("Profiles() = %v", got)
+func TestProfilesAndLEDNames(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		get  func() []string
+		want []string
+	}{
+		{"Profiles", Profiles, []string{"sim", "none", "rpi", "beaglebone"}},
+		{"LEDNames", LEDNames, []string{"ready", "sending", "error"}},
+	} {
+		got := tt.get()
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s() = %v, want %v", tt.name, got, tt.want)
+		}
+		got[0] = "changed"
+		if again := tt.get(); !slices.Equal(again, tt.want) {
+			t.Errorf("%s() shares its slice: %v after a change", tt.name, again)
+		}
 	}
 }

@@ -13,7 +13,7 @@ const WaitingForClock = "Waiting for clock"
 // earliest. A board without a battery-backed clock starts at some date in
 // the past until the network sets its clock, and TLS certificates cannot be
 // checked against such a clock. The gateway passes
-// submit.EarliestPlausibleTime as earliest, the date its TLS check uses.
+// submit.DefaultEarliestTime() as earliest, the date its TLS check uses.
 func ClockPlausible(now, earliest time.Time) bool { return !now.Before(earliest) }
 
 // WaitForClock returns once now reads a plausible time (see

@@ -10,6 +10,22 @@
 // and "beaglebone" are real boards: an HD44780 LCD on a PCF8574 I2C
 // backpack (package hd44780), eight keys on GPIO inputs (package keys) and
 // three LEDs on GPIO outputs, reached through periph's host drivers.
+// Profiles lists the names.
+//
+// # Settings
+//
+// Package board owns the vocabulary of the board.* settings of the
+// settings file: the profile names (Profiles), the names of the lights
+// (LEDNames), the LCD sizes and addresses it can drive, and the rules for
+// pin overrides. The key names are the front panel's (panel.ParseKey reads
+// them). Options.Validate checks a profile and its options against all of
+// it without touching any hardware, and names each problem by its setting,
+// as in
+//
+//	board.lcd_address: 0x99 is not a 7-bit I2C address (backpacks answer at 0x20-0x27 or 0x38-0x3F)
+//
+// so that the settings file can be checked when it is read, before any
+// device is opened. Open runs the same check first.
 //
 // # Wiring of the hardware profiles
 //
@@ -38,7 +54,8 @@
 // and free of the eMMC and HDMI; its GPIO driver cannot set pulls, so the
 // keys need pull-ups: 10 kΩ resistors to 3.3 V, or "config-pin P8_11
 // gpio_pu" (and so on) at boot. Options.I2CBus, LCDAddress, KeyPins and
-// LEDPins override the defaults.
+// LEDPins override the defaults; Validate refuses a pin given to two keys
+// or lights, and Open also catches two names of one pin.
 //
 // # Missing hardware
 //
@@ -52,6 +69,13 @@
 // had is an error: the pins are on the board itself, so it is a wrong name
 // or a wrong profile, which the installer must see at once rather than a
 // panel with dead keys.
+//
+// # Closing
+//
+// Close leaves a hardware board inert: the keys are no longer read, the
+// LEDs go dark, and the LCD is halted (backlight off, display off, its
+// memory cleared; see hd44780.LCD.Halt) before the I2C bus is closed, so
+// that no address or message stays lit on a panel nobody runs.
 //
 // # Watchdog and clock
 //
@@ -94,6 +118,7 @@
 //
 // Board.Keys is nil: the caller feeds scripted keys to the panel itself.
 //
-// The sim's displays are paneltest displays: they behave like an HD44780
-// and implement panel.Flusher, which tells them a screen is complete.
+// The displays of sim and none, and of a board whose LCD is missing, are
+// memory LCDs of package simlcd, which behave like an HD44780. The sim's
+// also implement panel.Flusher, which tells them a screen is complete.
 package board

@@ -18,13 +18,37 @@ import (
 
 	"github.com/scangate/gateway/board/hd44780"
 	"github.com/scangate/gateway/board/keys"
+	"github.com/scangate/gateway/board/simlcd"
 	"github.com/scangate/gateway/board/watchdog"
 	"github.com/scangate/gateway/panel"
-	"github.com/scangate/gateway/panel/paneltest"
 )
 
-// LEDNames are the names of the three lights, as Options.LEDPins takes them.
-var LEDNames = []string{"ready", "sending", "error"}
+// ledNames are the names of the three lights, Ready, Sending and Error.
+var ledNames = []string{"ready", "sending", "error"}
+
+// LEDNames returns the names of the three lights, as Options.LEDPins takes
+// them: "ready", "sending" and "error".
+func LEDNames() []string { return slices.Clone(ledNames) }
+
+// ledIndex returns the light a name stands for, ignoring case and
+// surrounding spaces: 0 for Ready, 1 for Sending, 2 for Error.
+func ledIndex(name string) (int, bool) {
+	i := slices.Index(ledNames, strings.ToLower(strings.TrimSpace(name)))
+	return i, i >= 0
+}
+
+// keyNames returns the names of the panel's keys, as Options.KeyPins takes
+// them. They are panel's own: its keys are numbered from 0, and each name
+// is what panel.ParseKey reads back as the same key.
+func keyNames() []string {
+	var names []string
+	for k := panel.Key(0); ; k++ {
+		if p, err := panel.ParseKey(k.String()); err != nil || p != k {
+			return names
+		}
+		names = append(names, k.String())
+	}
+}
 
 // wiring is how a board with a real panel is connected.
 type wiring struct {
@@ -111,7 +135,7 @@ func (h *hardware) close() error {
 		errs = append(errs, h.leds.set(panel.LEDs{}))
 	}
 	if h.lcd != nil {
-		errs = append(errs, h.lcd.Display(false), h.lcd.Backlight(0))
+		errs = append(errs, h.lcd.Halt()) // on the bus, so before it closes
 	}
 	if h.bus != nil {
 		errs = append(errs, h.bus.Close())
@@ -122,19 +146,11 @@ func (h *hardware) close() error {
 	return errors.Join(errs...)
 }
 
-// openHardware opens the board of a hardware profile on m.
+// openHardware opens the board of a hardware profile on m; Validate has
+// checked the options.
 func openHardware(profile string, cols, rows int, opts Options, m machine) (b *Board, err error) {
 	w := wirings[profile]
-	keyPins, ledPins, err := pinNames(w, opts)
-	if err != nil {
-		return nil, fmt.Errorf("board: %s: %w", profile, err)
-	}
-	if err := hd44780.CheckSize(cols, rows); err != nil {
-		return nil, fmt.Errorf("board: %s: %w", profile, err)
-	}
-	if a := opts.LCDAddress; a != 0 && (a < minI2CAddr || a > maxI2CAddr) {
-		return nil, fmt.Errorf("board: %s: LCD address %#x is not a 7-bit I2C address (%#x to %#x)", profile, a, minI2CAddr, maxI2CAddr)
-	}
+	keyPins, ledPins := pinNames(w, opts)
 	if err := m.init(); err != nil {
 		return nil, fmt.Errorf("board: %s: host drivers: %w", profile, err)
 	}
@@ -173,7 +189,7 @@ func openHardware(profile string, cols, rows int, opts Options, m machine) (b *B
 	bus := cmp.Or(opts.I2CBus, w.i2cBus)
 	if lcd, err := openLCD(h, m, bus, cols, rows, opts.LCDAddress); err != nil {
 		log.Warn("board: no LCD, running without a display", "profile", profile, "i2c_bus", bus, "err", err)
-		b.Display = paneltest.NewDisplay(cols, rows)
+		b.Display = simlcd.New(cols, rows)
 	} else {
 		b.Display = lcd
 	}
@@ -187,30 +203,24 @@ func openHardware(profile string, cols, rows int, opts Options, m machine) (b *B
 	return b, nil
 }
 
-// pinNames applies the overrides of opts to the wiring's pins. A pin name
-// of "" takes a key or light away.
-func pinNames(w wiring, opts Options) (map[panel.Key]string, [3]string, error) {
+// pinNames applies the overrides of opts to the wiring's pins, ignoring
+// names that are no key or light (Validate reports them). A pin name of ""
+// takes a key or light away.
+func pinNames(w wiring, opts Options) (map[panel.Key]string, [3]string) {
 	keyPins := maps.Clone(w.keys)
 	for _, name := range slices.Sorted(maps.Keys(opts.KeyPins)) {
-		k, err := panel.ParseKey(name)
-		if err != nil {
-			return nil, [3]string{}, fmt.Errorf("key pins: %w", err)
+		if k, err := panel.ParseKey(name); err == nil {
+			keyPins[k] = strings.TrimSpace(opts.KeyPins[name])
 		}
-		keyPins[k] = strings.TrimSpace(opts.KeyPins[name])
 	}
 	maps.DeleteFunc(keyPins, func(_ panel.Key, pin string) bool { return pin == "" })
-	if len(keyPins) == 0 {
-		return nil, [3]string{}, errors.New("key pins: no keys left")
-	}
 	ledPins := w.leds
 	for _, name := range slices.Sorted(maps.Keys(opts.LEDPins)) {
-		i := slices.Index(LEDNames, strings.ToLower(strings.TrimSpace(name)))
-		if i < 0 {
-			return nil, [3]string{}, fmt.Errorf("LED pins: unknown light %q (valid: %s)", name, strings.Join(LEDNames, ", "))
+		if i, ok := ledIndex(name); ok {
+			ledPins[i] = strings.TrimSpace(opts.LEDPins[name])
 		}
-		ledPins[i] = strings.TrimSpace(opts.LEDPins[name])
 	}
-	return keyPins, ledPins, nil
+	return keyPins, ledPins
 }
 
 // resolve finds the pins by name and checks that no pin serves twice.
@@ -239,7 +249,7 @@ func resolve(m machine, keyPins map[panel.Key]string, ledPins [3]string) (map[st
 	}
 	for i, name := range ledPins {
 		if name != "" {
-			if err := use(LEDNames[i]+" LED", name); err != nil {
+			if err := use(ledNames[i]+" LED", name); err != nil {
 				return nil, err
 			}
 		}

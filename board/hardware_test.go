@@ -22,20 +22,21 @@ import (
 
 	"github.com/scangate/gateway/board/hd44780"
 	"github.com/scangate/gateway/board/internal/gpiofake"
-	"github.com/scangate/gateway/config"
+	"github.com/scangate/gateway/board/simlcd"
+	"github.com/scangate/gateway/board/watchdog"
 	"github.com/scangate/gateway/panel"
-	"github.com/scangate/gateway/panel/paneltest"
 )
 
 var errNoAck = errors.New("no acknowledge")
 
 // fakeBus is an I2C bus with devices that acknowledge every write at their
-// addresses.
+// addresses, until the bus is closed.
 type fakeBus struct {
 	name    string
 	mu      sync.Mutex
 	devices map[uint16]bool
 	writes  map[uint16]int
+	last    [][]byte // the bytes of the acknowledged writes, most recent last
 	closed  bool
 }
 
@@ -57,7 +58,15 @@ func (b *fakeBus) Tx(addr uint16, w, r []byte) error {
 		return errNoAck
 	}
 	b.writes[addr]++
+	b.last = append(b.last, slices.Clone(w))
 	return nil
+}
+
+// tail returns the bytes of the last n acknowledged writes.
+func (b *fakeBus) tail(n int) [][]byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.last[max(len(b.last)-n, 0):]
 }
 
 func (b *fakeBus) Close() error {
@@ -151,6 +160,7 @@ func TestRPi(t *testing.T) {
 		m := newMachine("rpi", nil, bus)
 		var logs bytes.Buffer
 		wd := watchdogFile(t)
+		start := time.Now()
 		b, err := open("rpi", Options{Watchdog: wd, Log: slog.New(slog.NewTextHandler(&logs, nil))}, m)
 		if err != nil {
 			t.Fatal(err)
@@ -183,10 +193,21 @@ func TestRPi(t *testing.T) {
 		if b.Watchdog == nil {
 			t.Fatal("no watchdog")
 		}
+		// KeepAlive kicks at once and then every KeepAliveInterval of the
+		// bubble's clock; the test looks half-way between kicks.
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error)
 		go func() { done <- b.KeepAlive(ctx, func() bool { return true }) }()
-		time.Sleep(12 * time.Second) // kicks at 0, 5 and 10 s
+		time.Sleep(watchdog.KeepAliveInterval / 2)
+		for i, want := range []string{"\x00", "\x00\x00", "\x00\x00\x00"} {
+			if i > 0 {
+				time.Sleep(watchdog.KeepAliveInterval)
+			}
+			synctest.Wait()
+			if got, _ := os.ReadFile(wd); string(got) != want {
+				t.Fatalf("at %v: watchdog got %q, want %q", time.Since(start), got, want)
+			}
+		}
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)
@@ -202,6 +223,11 @@ func TestRPi(t *testing.T) {
 		}
 		if got := m.pins["GPIO16"].Outs(); got[len(got)-1] != gpio.Low || !bus.closed {
 			t.Errorf("after Close: ready LED %v, bus closed %v", got, bus.closed)
+		}
+		// The LCD's halt (see hd44780's golden traffic) went out before the
+		// bus closed: display off and clear, with the backlight bit low.
+		if got, want := bus.tail(2), [][]byte{{0x04, 0x00, 0x84, 0x80}, {0x04, 0x00, 0x14, 0x10}}; !slices.EqualFunc(got, want, bytes.Equal) {
+			t.Errorf("last LCD writes % x, want the halt % x", got, want)
 		}
 		if logs.Len() > 0 {
 			t.Errorf("logged:\n%s", logs.String())
@@ -282,7 +308,7 @@ func TestDegrade(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer b.Close()
-				if _, ok := b.Display.(*paneltest.Display); !ok {
+				if _, ok := b.Display.(*simlcd.Display); !ok {
 					t.Errorf("display %v", b.Display)
 				}
 				if b.Watchdog != nil {
@@ -310,20 +336,15 @@ func TestHardwareErrors(t *testing.T) {
 		want  string
 	}{
 		{"host drivers", Options{}, func(m *fakeMachine) { m.initErr = busy }, "board: rpi: host drivers: busy"},
-		{"unknown key", Options{KeyPins: map[string]string{"enter": "GPIO4"}}, nil,
-			`board: rpi: key pins: panel: unknown key "enter" (valid: up, down, left, right, ok, back, send, stop)`},
-		{"unknown light", Options{LEDPins: map[string]string{"power": "GPIO4"}}, nil,
-			`board: rpi: LED pins: unknown light "power" (valid: ready, sending, error)`},
-		{"no keys left", Options{KeyPins: map[string]string{"up": "", "down": "", "left": "", "right": "", "ok": "", "back": "", "send": "", "stop": ""}}, nil,
-			"board: rpi: key pins: no keys left"},
+		{"invalid options", Options{KeyPins: map[string]string{"enter": "GPIO4"}}, nil,
+			`board.key_pins: unknown name "enter" (valid: up, down, left, right, ok, back, send, stop)`},
 		{"missing pin", Options{KeyPins: map[string]string{"ok": "GPIO99"}}, nil,
 			`board: rpi: key ok: no GPIO pin "GPIO99" on this board`},
-		{"pin used twice", Options{KeyPins: map[string]string{"ok": "GPIO16"}}, nil,
+		// Two names of one pin, which only the board can tell.
+		{"pin used twice", Options{KeyPins: map[string]string{"ok": "P1_36"}}, func(m *fakeMachine) { m.pins["P1_36"] = m.pins["GPIO16"] },
 			`board: rpi: ready LED: pin "GPIO16" is key ok's already`},
 		{"key pin fails", Options{}, func(m *fakeMachine) { m.pins["GPIO17"].Fail(busy) }, "board: rpi: keys: key up on GPIO17: busy"},
 		{"LED pin fails", Options{}, func(m *fakeMachine) { m.pins["GPIO21"].Fail(busy) }, "board: rpi: error LED on GPIO21: busy"},
-		{"LCD size", Options{Cols: 16, Rows: 3}, nil, "board: rpi: hd44780: 16x3: unsupported size: want 2 rows of 1 to 40 columns or 4 rows of 1 to 20"},
-		{"LCD address", Options{LCDAddress: 0x78}, nil, "board: rpi: LCD address 0x78 is not a 7-bit I2C address (0x8 to 0x77)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -345,6 +366,18 @@ func TestHardwareErrors(t *testing.T) {
 	}
 }
 
+// TestInvalidOptionsOpenNothing checks that Open refuses invalid options
+// before it loads the host drivers.
+func TestInvalidOptionsOpenNothing(t *testing.T) {
+	m := newMachine("rpi", nil, newBus("1", hd44780.AddrPCF8574))
+	m.initErr = errors.New("host drivers loaded")
+	_, err := open("rpi", Options{LCDAddress: 0x78}, m)
+	var se *SettingError
+	if !errors.As(err, &se) || se.Setting != "board.lcd_address" {
+		t.Errorf("open = %v, want the board.lcd_address error", err)
+	}
+}
+
 func TestKeepAliveWithoutWatchdog(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -357,22 +390,35 @@ func TestKeepAliveWithoutWatchdog(t *testing.T) {
 	}
 }
 
-// TestConfigAgrees checks that the config file validates the names the
-// board takes.
-func TestConfigAgrees(t *testing.T) {
-	var keys []string
-	for k := panel.KeyUp; k <= panel.KeyStop; k++ {
-		keys = append(keys, k.String())
-	}
-	for _, c := range []struct {
-		what         string
-		config, ours []string
-	}{{"profiles", config.BoardProfiles, Profiles()}, {"keys", config.KeyNames, keys}, {"LEDs", config.LEDNames, LEDNames}} {
-		if !slices.Equal(c.config, c.ours) {
-			t.Errorf("%s: config has %v, board %v", c.what, c.config, c.ours)
+// TestWirings checks that each hardware profile gives every key and light
+// a pin of its own, and that the arrows are the keys that repeat.
+func TestWirings(t *testing.T) {
+	for _, profile := range Profiles() {
+		w, ok := wirings[profile]
+		if profile == "sim" || profile == "none" {
+			if ok {
+				t.Errorf("%s has a wiring", profile)
+			}
+			continue
+		}
+		if !ok {
+			t.Fatalf("%s has no wiring", profile)
+		}
+		if len(w.keys) != len(keyNames()) || w.i2cBus == "" {
+			t.Errorf("%s: keys %v, I2C bus %q", profile, w.keys, w.i2cBus)
+		}
+		pins := map[string]bool{}
+		for _, p := range append(slices.Collect(maps.Values(w.keys)), w.leds[:]...) {
+			if p == "" || pins[strings.ToUpper(p)] {
+				t.Errorf("%s: pin %q empty or given twice", profile, p)
+			}
+			pins[strings.ToUpper(p)] = true
+		}
+		if err := (Options{}).Validate(profile); err != nil {
+			t.Errorf("%s: defaults invalid: %v", profile, err)
 		}
 	}
-	if s := (panel.KeyStop + 1).String(); !strings.HasPrefix(s, "key(") {
-		t.Errorf("panel has a key after stop: %s", s)
+	if !slices.Equal(repeating, []panel.Key{panel.KeyUp, panel.KeyDown, panel.KeyLeft, panel.KeyRight}) {
+		t.Errorf("repeating keys %v", repeating)
 	}
 }

@@ -37,7 +37,7 @@ func (l *gpioLEDs) out(s panel.LEDs) error {
 	for i, on := range [3]bool{s.Ready, s.Sending, s.Error} {
 		if p := l.pins[i]; p != nil {
 			if err := p.Out(gpio.Level(on)); err != nil {
-				errs = append(errs, fmt.Errorf("%s LED on %s: %w", LEDNames[i], p, err))
+				errs = append(errs, fmt.Errorf("%s LED on %s: %w", ledNames[i], p, err))
 			}
 		}
 	}

@@ -215,7 +215,7 @@ func (c *controller) step(forward bool) {
 }
 
 // lines returns what the glass shows on a cols x rows module as
-// paneltest.Display.Lines does: blank rows while the display is off, custom
+// simlcd.Display.Lines does: blank rows while the display is off, custom
 // characters (0x00-0x0F) as ' ' when blank, '#' when full and '=' otherwise,
 // other bytes outside 0x20-0x7E as '?'.
 func (c *controller) lines(cols, rows int) []string {

@@ -37,4 +37,11 @@
 // glass. Bytes 0x00 to 0x07 (and 0x08 to 0x0F) show the custom characters. It also implements
 // display.DisplayBacklight (on or off) and SetCustomChar, which stores the
 // eight user-defined characters of CGRAM.
+//
+// # Halting
+//
+// LCD is a periph conn.Resource: Halt leaves it dark and blank (backlight
+// off, display off, memory cleared), the state a board leaves its LCD in
+// when the gateway stops, so that no address or message stays lit on a
+// panel nobody runs. Display and Backlight switch it on again.
 package hd44780

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/display"
 	"periph.io/x/conn/v3/i2c"
 )
@@ -132,8 +133,9 @@ func pause(d time.Duration) {
 }
 
 // LCD is an HD44780 character LCD on a PCF8574 I2C backpack. It implements
-// display.TextDisplay and display.DisplayBacklight, and keeps eight custom
-// characters. It is safe for concurrent use.
+// display.TextDisplay and display.DisplayBacklight, keeps eight custom
+// characters, and is a conn.Resource whose Halt leaves it dark. It is safe
+// for concurrent use.
 type LCD struct {
 	mu         sync.Mutex
 	dev        i2c.Dev
@@ -155,6 +157,7 @@ type LCD struct {
 var (
 	_ display.TextDisplay      = (*LCD)(nil)
 	_ display.DisplayBacklight = (*LCD)(nil)
+	_ conn.Resource            = (*LCD)(nil)
 )
 
 // Open initializes the LCD at addr on bus and returns it cleared, switched
@@ -518,6 +521,35 @@ func (l *LCD) Backlight(intensity display.Intensity) error {
 	}
 	l.backlight = intensity > 0
 	return l.tx("backlight", 0, l.bits(false, 0, false))
+}
+
+// Halt leaves the LCD dark and blank, as a board that stops should leave
+// it: the backlight off, the display off and its memory cleared, so that
+// nothing that was on the screen shows again when the display is switched
+// back on. The custom characters and the cursor mode are kept; Display and
+// Backlight switch the LCD on again. After an I2C error Halt first
+// re-initializes the controller, which then comes up dark.
+func (l *LCD) Halt() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// The backlight and display flags are set first: every expander byte
+	// from here on keeps the backlight off, and a re-initialization ends
+	// with the display off.
+	l.backlight = false
+	l.ctrl &^= displayOn
+	if err := l.ready(); err != nil {
+		return err
+	}
+	// Display off first, so the text vanishes at once; clearing takes the
+	// controller 1.52 ms.
+	if err := l.command(cmdDisplay | l.ctrl); err != nil {
+		return err
+	}
+	if err := l.command(cmdClear); err != nil {
+		return err
+	}
+	l.cursor = 0
+	return nil
 }
 
 // SetCustomChar stores pattern as custom character index (0 to 7), shown

@@ -15,10 +15,6 @@ import (
 	"periph.io/x/conn/v3/gpio/gpiotest"
 )
 
-// keyWait bounds how long a test waits for a key on the channel; it only
-// turns a hang into a failure.
-const keyWait = 10 * time.Second
-
 // t0 is the virtual start of every script.
 var t0 = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 
@@ -207,46 +203,62 @@ func TestLatePoll(t *testing.T) {
 }
 
 // TestChannel drives Keys through its ticks channel and reads the keys it
-// delivers.
+// delivers. It runs in a bubble so that it can wait until the poller has
+// scanned the pins at the last tick before it changes them again: the
+// poller reads a pin after it receives a tick, and a pin changed before that
+// read would count at the wrong time.
 func TestChannel(t *testing.T) {
-	up, send := newPin("up", gpio.High), newPin("send", gpio.High)
-	ticks := make(chan time.Time)
-	k, err := Open([]Key{{Key: panel.KeyUp, Pin: up}, {Key: panel.KeySend, Pin: send}}, Config{Ticks: ticks, Pull: gpio.PullUp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []*gpiotest.Pin{up, send} {
-		if pull := p.Pull(); pull != gpio.PullUp {
-			t.Errorf("%s: pull %v, want the pull-up", p, pull)
+	synctest.Test(t, func(t *testing.T) {
+		up, send := newPin("up", gpio.High), newPin("send", gpio.High)
+		ticks := make(chan time.Time)
+		k, err := Open([]Key{{Key: panel.KeyUp, Pin: up}, {Key: panel.KeySend, Pin: send}}, Config{Ticks: ticks, Pull: gpio.PullUp})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, want := range []struct {
-		pin *gpiotest.Pin
-		key panel.Key
-	}{{send, panel.KeySend}, {up, panel.KeyUp}} {
-		set(want.pin, gpio.Low)
-		for ms := range 4 {
-			ticks <- t0.Add(time.Duration(ms*10) * time.Millisecond)
-		}
-		select {
-		case got := <-k.C():
-			if got != want.key {
-				t.Fatalf("got %v, want %v", got, want.key)
+		for _, p := range []*gpiotest.Pin{up, send} {
+			if pull := p.Pull(); pull != gpio.PullUp {
+				t.Errorf("%s: pull %v, want the pull-up", p, pull)
 			}
-		case <-time.After(keyWait):
-			t.Fatalf("no %v", want.key)
 		}
-		set(want.pin, gpio.High)
-		for ms := range 4 {
-			ticks <- t0.Add(time.Duration(100+ms*10) * time.Millisecond)
+		now := t0
+		// poll sends the ticks of the next 40 ms, 10 ms apart, and waits
+		// until the poller has scanned at the last of them.
+		poll := func() {
+			for range 4 {
+				ticks <- now
+				now = now.Add(10 * time.Millisecond)
+			}
+			synctest.Wait()
 		}
-	}
-	if err := errors.Join(k.Close(), k.Close()); err != nil {
-		t.Fatal(err)
-	}
-	if key, ok := <-k.C(); ok {
-		t.Errorf("after Close: %v", key)
-	}
+		for _, want := range []struct {
+			pin *gpiotest.Pin
+			key panel.Key
+		}{{send, panel.KeySend}, {up, panel.KeyUp}} {
+			set(want.pin, gpio.Low)
+			poll() // steady for 30 ms: a press
+			select {
+			case got := <-k.C():
+				if got != want.key {
+					t.Fatalf("got %v, want %v", got, want.key)
+				}
+			default:
+				t.Fatalf("no %v after %v pressed", want.key, DefaultDebounce+DefaultPoll)
+			}
+			set(want.pin, gpio.High)
+			poll() // and a release
+			select {
+			case got := <-k.C():
+				t.Fatalf("%v after %v was released", got, want.key)
+			default:
+			}
+		}
+		if err := errors.Join(k.Close(), k.Close()); err != nil {
+			t.Fatal(err)
+		}
+		if key, ok := <-k.C(); ok {
+			t.Errorf("after Close: %v", key)
+		}
+	})
 }
 
 // TestTicker runs Keys on its own ticker, in a bubble of virtual time.
@@ -274,21 +286,24 @@ func TestTicker(t *testing.T) {
 
 // TestClosedTicks checks that Keys stops when its ticks end.
 func TestClosedTicks(t *testing.T) {
-	ticks := make(chan time.Time)
-	k, err := Open([]Key{{Key: panel.KeyOK, Pin: newPin("ok", gpio.High)}}, Config{Ticks: ticks})
-	if err != nil {
-		t.Fatal(err)
-	}
-	close(ticks)
-	select {
-	case _, ok := <-k.C():
-		if ok {
-			t.Error("a key from nowhere")
+	synctest.Test(t, func(t *testing.T) {
+		ticks := make(chan time.Time)
+		k, err := Open([]Key{{Key: panel.KeyOK, Pin: newPin("ok", gpio.High)}}, Config{Ticks: ticks})
+		if err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(keyWait):
-		t.Fatal("C not closed")
-	}
-	k.Close()
+		close(ticks)
+		synctest.Wait()
+		select {
+		case _, ok := <-k.C():
+			if ok {
+				t.Error("a key from nowhere")
+			}
+		default:
+			t.Fatal("C not closed")
+		}
+		k.Close()
+	})
 }
 
 func TestFullBufferDrops(t *testing.T) {
