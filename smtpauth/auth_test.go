@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/emersion/go-sasl"
+	"github.com/scangate/gateway/internal/secret"
 )
 
 // scriptConn plays a server from a transcript: "C: " lines are what the client must send next, "S: " lines
@@ -71,70 +72,72 @@ func run(t *testing.T, m sasl.Client, steps ...string) error {
 
 func plain(user, pass string) sasl.Client { return sasl.NewPlainClient("", user, pass) }
 
-func login(user, pass string) sasl.Client { return &loginClient{user: user, password: pass} }
+func login(user, pass string) sasl.Client {
+	return &loginClient{user: user, password: secret.Secret(pass)}
+}
 
-// Each test names the requirement of the client-side SMTP AUTH checklist that it checks.
+// Each case names the specification section whose requirement it checks.
 func TestAuthTranscripts(t *testing.T) {
-	long := strings.Repeat("p", 352) // REQ-25: "AUTH PLAIN <b64>" would pass 512 octets
+	long := strings.Repeat("p", 352) // "AUTH PLAIN <b64>" would pass 512 octets (RFC 5321 §4.5.3.1.4)
 	tests := []struct {
 		name  string
 		mech  sasl.Client
 		steps []string
 		kind  Kind // 0: success
 	}{
-		{"REQ-22/PLAIN initial response", plain("test", "1234"), []string{
+		{"RFC 4954 §8/PLAIN initial response", plain("test", "1234"), []string{
 			"C: AUTH PLAIN AHRlc3QAMTIzNA==", "S: 235 2.7.0 Authentication successful"}, 0},
-		{"REQ-25/PLAIN password 351 still fits", plain("scanner@example.com", strings.Repeat("p", 351)), []string{
+		{"RFC 4954 §4/PLAIN password 351 still fits", plain("scanner@example.com", strings.Repeat("p", 351)), []string{
 			"C: AUTH PLAIN " + b64("\x00scanner@example.com\x00"+strings.Repeat("p", 351)), "S: 235 ok"}, 0},
-		{"REQ-25/PLAIN password 352 goes after an empty 334", plain("scanner@example.com", long), []string{
+		{"RFC 4954 §4/PLAIN password 352 goes after an empty 334", plain("scanner@example.com", long), []string{
 			"C: AUTH PLAIN", "S: 334 ", "C: " + b64("\x00scanner@example.com\x00"+long), "S: 235 ok"}, 0},
-		{"REQ-31/bare 334 is an empty challenge", plain("scanner@example.com", long), []string{
+		{"RFC 5321 §4.2/bare 334 is an empty challenge", plain("scanner@example.com", long), []string{
 			"C: AUTH PLAIN", "S: 334", "C: " + b64("\x00scanner@example.com\x00"+long), "S: 235 ok"}, 0},
-		{"L-1/LOGIN answers by position (Microsoft prompts)", login("tim", "tanstaaftanstaaf"), []string{
+		{"draft-murchison-sasl-login/LOGIN answers by position (Microsoft prompts)", login("tim", "tanstaaftanstaaf"), []string{
 			"C: AUTH LOGIN", "S: 334 VXNlcm5hbWU6", "C: dGlt", "S: 334 UGFzc3dvcmQ6",
 			"C: dGFuc3RhYWZ0YW5zdGFhZg==", "S: 235 2.7.0 Authentication successful"}, 0},
-		{"L-1/LOGIN answers by position (Cyrus prompts)", login("tim", "tanstaaftanstaaf"), []string{
+		{"draft-murchison-sasl-login/LOGIN answers by position (Cyrus prompts)", login("tim", "tanstaaftanstaaf"), []string{
 			"C: AUTH LOGIN", "S: 334 VXNlciBOYW1lAA==", "C: dGlt", "S: 334 UGFzc3dvcmQA",
 			"C: dGFuc3RhYWZ0YW5zdGFhZg==", "S: 235 2.7.0 Authentication successful"}, 0},
-		{"L-2/LOGIN third challenge is cancelled", login("tim", "x"), []string{
+		{"MS-XLOGIN §3.1.5.1/LOGIN third challenge is cancelled", login("tim", "x"), []string{
 			"C: AUTH LOGIN", "S: 334 ", "C: dGlt", "S: 334 ", "C: eA==", "S: 334 ", "C: *",
 			"S: 501 5.0.0 cancelled"}, Cancelled},
-		{"REQ-34/no * after 535", plain("user", "pass"), []string{
+		{"RFC 4954 §8/no * after 535", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 535 5.7.8 Authentication credentials invalid"}, CredentialsRejected},
-		{"REQ-41/multi-line 535 read whole", plain("user", "pass"), []string{
+		{"RFC 5321 §4.2.1/multi-line 535 read whole", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 535-5.7.8 Username and Password not accepted. Learn more at",
 			"S: 535 5.7.8 https://support.example.com/mail/?p=BadCredentials"}, CredentialsRejected},
-		{"REQ-42/base code wins over enhanced code", plain("user", "pass"), []string{
+		{"RFC 5321 §4.2/base code wins over enhanced code", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 535 4.7.0 odd"}, CredentialsRejected},
-		{"REQ-43/454 is temporary", plain("user", "pass"), []string{
+		{"RFC 4954 §6/454 is temporary", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 454 4.7.0 Temporary authentication failure"}, Temporary},
-		{"REQ-40/unknown 4yz is temporary", plain("user", "pass"), []string{
+		{"RFC 5321 §4.2/unknown 4yz is temporary", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 439 4.7.99 whatever"}, Temporary},
-		{"REQ-40/out-of-range code is a protocol error", plain("user", "pass"), []string{
+		{"RFC 5321 §4.2/out-of-range code is a protocol error", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 635 x"}, Protocol},
-		{"REQ-43/432 password transition", plain("user", "pass"), []string{
+		{"RFC 4954 §6/432 password transition", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 432 4.7.12 A password transition is needed"}, PasswordTransition},
-		{"REQ-43/534 too weak", login("user", "pass"), []string{
+		{"RFC 4954 §6/534 too weak", login("user", "pass"), []string{
 			"C: AUTH LOGIN", "S: 534 5.7.9 Authentication mechanism is too weak"}, TooWeak},
-		{"REQ-43/538 encryption required", login("user", "pass"), []string{
+		{"RFC 4954 §6/538 encryption required", login("user", "pass"), []string{
 			"C: AUTH LOGIN", "S: 538 5.7.11 Encryption required"}, EncryptionRequired},
-		{"REQ-43/x.7.10 encryption needed", login("user", "pass"), []string{
+		{"RFC 5248/x.7.10 encryption needed", login("user", "pass"), []string{
 			"C: AUTH LOGIN", "S: 550 5.7.10 Encryption needed"}, EncryptionRequired},
-		{"REQ-43/504 unsupported", login("user", "pass"), []string{
+		{"RFC 4954 §6/504 unsupported", login("user", "pass"), []string{
 			"C: AUTH LOGIN", "S: 504 5.5.4 Unrecognized authentication type"}, Unsupported},
-		{"REQ-43/530 must STARTTLS first", plain("user", "pass"), []string{
+		{"RFC 3207 §4/530 must STARTTLS first", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 530 5.7.0 Must issue a STARTTLS command first"}, EncryptionRequired},
-		{"REQ-43/other 5xx is permanent", plain("user", "pass"), []string{
+		{"RFC 5321 §4.2.1/other 5xx is permanent", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 554 5.7.1 no"}, Permanent},
-		{"P-3/PLAIN refuses a 334 after its initial response", plain("user", "pass"), []string{
+		{"RFC 4616 §2/PLAIN refuses a 334 after its initial response", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 334 ", "C: *", "S: 501 5.0.0 cancelled"}, Cancelled},
-		{"REQ-33/235 after * is not believed", plain("user", "pass"), []string{
+		{"RFC 4954 §4/235 after * is not believed", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 334 ", "C: *", "S: 235 2.7.0 ok"}, Cancelled},
-		{"REQ-46/connection dropped is temporary", login("user", "pass"), []string{
+		{"RFC 5321 §3.8/connection dropped is temporary", login("user", "pass"), []string{
 			"C: AUTH LOGIN", "S: 334 VXNlcm5hbWU6", "C: dXNlcg=="}, Temporary},
-		{"REQ-49/bare LF reply is refused", plain("user", "pass"), []string{
+		{"RFC 5321 §2.3.8/bare LF reply is refused", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 235 ok\n"}, Protocol},
-		{"G-4/continuation with another code", plain("user", "pass"), []string{
+		{"RFC 5321 §4.2.1/continuation with another code", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 535-a", "S: 250 b"}, Protocol},
 		{"unexpected 250 to AUTH", plain("user", "pass"), []string{
 			"C: AUTH PLAIN AHVzZXIAcGFzcw==", "S: 250 ok"}, Protocol},
@@ -159,7 +162,7 @@ func TestAuthTranscripts(t *testing.T) {
 	}
 }
 
-// REQ-32: a challenge that is not strict base64 is cancelled with "*" and the client reads one reply.
+// RFC 4954 §4: a challenge that is not strict base64 is cancelled with "*" and the client reads one reply.
 func TestAuthStrictBase64(t *testing.T) {
 	for _, ch := range []string{"=AAA", "AAA=BBB", "QQ", "QQ=", "Q Q==", "dGVzdA== ", "Zm9v!", "=",
 		"GSSAPI supported", "QR=="} {
@@ -177,7 +180,8 @@ func TestAuthStrictBase64(t *testing.T) {
 	}
 }
 
-// G-2: a multi-line 334 must not be decoded as the concatenation of its lines.
+// A multi-line 334 must not be decoded as the concatenation of its lines: RFC 4954 §4 rejects any character
+// outside the base64 alphabet, line breaks included.
 func TestAuthMultiLineChallenge(t *testing.T) {
 	err := run(t, login("user", "pass"), "C: AUTH LOGIN", "S: 334-Zm9v", "S: 334 YmFy", "C: *", "S: 501 cancelled")
 	if !errors.Is(err, ErrCancelled) {
@@ -185,7 +189,7 @@ func TestAuthMultiLineChallenge(t *testing.T) {
 	}
 }
 
-// REQ-24: an empty initial response is sent as "=", an empty response to a 334 as an empty line.
+// RFC 4954 §4 and §8: an empty initial response is sent as "=", an empty response to a 334 as an empty line.
 func TestAuthEmptyResponses(t *testing.T) {
 	m := &fixedClient{mech: "EXTERNAL", ir: []byte{}, next: [][]byte{{}}}
 	if err := run(t, m, "C: AUTH EXTERNAL =", "S: 334 ", "C: ", "S: 235 ok"); err != nil {
@@ -193,7 +197,7 @@ func TestAuthEmptyResponses(t *testing.T) {
 	}
 }
 
-// Server-first mechanisms (nil initial response) send the bare command (REQ-26).
+// Server-first mechanisms (nil initial response) send the bare command (RFC 4954 §4).
 func TestAuthServerFirst(t *testing.T) {
 	m := &fixedClient{mech: "CRAM-MD5", next: [][]byte{[]byte("tim b913a602c7eda7a495b4e6e7334d3890")}}
 	if err := run(t, m, "C: AUTH CRAM-MD5", "S: 334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",
@@ -218,7 +222,7 @@ func TestAuthRoundBound(t *testing.T) {
 	}
 }
 
-// S-4/S-5: a Verifier mechanism must be satisfied before a 235 counts.
+// RFC 5802 §5: a Verifier mechanism must be satisfied before a 235 counts.
 func TestAuthVerifier(t *testing.T) {
 	m := &fixedClient{mech: "SCRAM-X", ir: []byte("n,,"), verifyErr: errors.New("no server signature")}
 	err := run(t, m, "C: AUTH SCRAM-X biws", "S: 235 2.7.0 ok")

@@ -8,13 +8,25 @@
 // challenge, which RFC 4954 requires, 4096 for other lines, and a cap on the lines of one reply) so that a
 // hostile server cannot exhaust memory. A reply that breaks the grammar is ErrMalformedReply; one that breaks
 // only the size limits is also ErrReplyTooLarge, which callers treat as temporary. Enhanced status codes
-// (RFC 2034) are parsed from 2xx, 4xx and 5xx replies only; a 334 line is never stripped of anything.
+// (RFC 2034) are parsed from 2xx, 4xx and 5xx replies only, into Reply.Enhanced, an EnhancedCode (RFC 3463);
+// a 334 line is never stripped of anything.
 //
 // # Server text on display
 //
 // A server's text may carry terminal escape sequences or bidirectional overrides. Sanitize replaces them, and
 // everything that shows server text to people goes through it: Reply.Text and Reply.String, the lines a
 // Reader hands to its trace, Error's message and Detail. Reply.Lines keeps the raw text for protocol use.
+//
+// # Mechanisms and credentials
+//
+// Mechanisms returns the names of the SASL mechanisms the engine speaks, strongest first, which is the order
+// they are tried in unless Options.Prefer names others. Select (and Negotiate, which calls it) takes the first
+// one the server advertised that the channel and the credentials allow: none that needs a password or a token
+// goes over a connection without TLS whose certificate verified, unless Channel.AllowInsecure says so.
+//
+// Credentials hold the password and the token as secret.Secret, which prints, logs and marshals as
+// "[redacted]", so that no formatted or logged Credentials show them; the mechanisms read the values only to
+// encode them for the wire.
 //
 // # The exchange
 //

@@ -8,15 +8,18 @@ import (
 	"strings"
 
 	"github.com/emersion/go-sasl"
+	"github.com/scangate/gateway/internal/secret"
 	"github.com/xdg-go/stringprep"
 )
 
-// Credentials are what the account authenticates with. They never appear in errors or transcripts.
+// Credentials are what the account authenticates with. They never appear in errors or transcripts, and the
+// password and the token print as "[redacted]" however Credentials are formatted, logged or marshalled: their
+// values are read only to check them and by the mechanism that encodes them.
 type Credentials struct {
 	User     string
-	Password string
+	Password secret.Secret
 	// Token is an OAuth 2.0 access token for XOAUTH2 and OAUTHBEARER.
-	Token string
+	Token secret.Secret
 	// ClientCert reports that the TLS connection presented a client certificate, which EXTERNAL uses.
 	ClientCert bool
 }
@@ -32,12 +35,15 @@ type Channel struct {
 	AllowInsecure bool
 }
 
-// protected reports whether credentials may cross this channel (house rule: none without verified TLS).
+// protected reports whether credentials may cross this channel: only inside TLS whose certificate verified
+// (RFC 8314 §5.2: nothing but capability discovery and STARTTLS below that; RFC 4954 §14), unless the account
+// lifts the rule for a lab.
 func (ch Channel) protected() bool { return ch.TLS != nil && ch.Verified || ch.AllowInsecure }
 
-// Strength lists the mechanisms we speak, strongest first. It is the default preference (REQ-18, REQ-19),
-// and a 534 "mechanism too weak" retries only with a mechanism that comes earlier in it.
-var Strength = []string{
+// strength lists the mechanisms we speak, strongest first. It is the default preference: PLAIN before LOGIN
+// (draft-murchison-sasl-login §1), the stronger SCRAM hash first (RFC 5802 §9). A 534 "mechanism too weak"
+// retries only with a mechanism that comes earlier in it (RFC 4954 §6).
+var strength = []string{
 	"EXTERNAL",           // a client certificate: nothing to steal
 	"SCRAM-SHA-256-PLUS", // mutual proof, bound to this TLS channel
 	"SCRAM-SHA-1-PLUS",   //
@@ -50,18 +56,28 @@ var Strength = []string{
 	"LOGIN",              // the same, obsolete
 }
 
-// DefaultPreference is the order mechanisms are tried in when the configuration names none.
-var DefaultPreference = Strength
+// Mechanisms returns the name of every SASL mechanism the engine speaks, strongest first: the order they are
+// tried in when Options.Prefer names none, and the names a setting that lists mechanisms may use. The slice is
+// a copy that the caller may change.
+func Mechanisms() []string { return slices.Clone(strength) }
 
 // Options tune the exchange.
 type Options struct {
-	// Prefer overrides DefaultPreference: only these mechanisms, in this order.
+	// Prefer overrides the default order (Mechanisms): only these mechanisms, in this order.
 	Prefer []string
 	// MaxIterations caps the SCRAM iteration count a server may ask for (a huge count is a denial of service
 	// on a small board); 0 means DefaultMaxIterations.
 	MaxIterations int
 	// PasswordTransition allows one PLAIN login over verified TLS when the server answers 432 (RFC 4954 §6).
 	PasswordTransition bool
+}
+
+// preference is the order mechanisms are tried in.
+func (o Options) preference() []string {
+	if len(o.Prefer) == 0 {
+		return strength
+	}
+	return o.Prefer
 }
 
 // SCRAM iteration limits: RFC 7677 asks for at least 4096; more than the cap is refused rather than computed.
@@ -77,7 +93,7 @@ var ErrBadCredentials = errors.New("smtpauth: the user name or password holds a 
 // the credentials allow, and returns its name and a client for it. Names match exactly, ignoring case (RFC 4954
 // §8): "PLAIN-CLIENTTOKEN" is not PLAIN.
 func Select(advertised []string, cred Credentials, ch Channel, o Options) (string, sasl.Client, error) {
-	if strings.ContainsRune(cred.User, 0) || strings.ContainsRune(cred.Password, 0) {
+	if strings.ContainsRune(cred.User, 0) || strings.ContainsRune(cred.Password.Reveal(), 0) {
 		return "", nil, ErrBadCredentials
 	}
 	for _, name := range candidates(advertised, cred, ch, o) {
@@ -89,22 +105,14 @@ func Select(advertised []string, cred Credentials, ch Channel, o Options) (strin
 			return name, c, nil
 		}
 	}
-	prefer := o.Prefer
-	if len(prefer) == 0 {
-		prefer = DefaultPreference
-	}
 	return "", nil, &Error{Kind: Unsupported, Err: fmt.Errorf("the server offers %s; usable with these settings: %s",
-		Sanitize(listOrNone(advertised)), listOrNone(usable(prefer, cred, ch)))}
+		Sanitize(listOrNone(advertised)), listOrNone(usable(o.preference(), cred, ch)))}
 }
 
 // candidates returns the advertised mechanisms that may be used, best first.
 func candidates(advertised []string, cred Credentials, ch Channel, o Options) []string {
-	prefer := o.Prefer
-	if len(prefer) == 0 {
-		prefer = DefaultPreference
-	}
 	var out []string
-	for _, want := range prefer {
+	for _, want := range o.preference() {
 		name := strings.ToUpper(want)
 		if slices.Contains(out, name) || !offered(advertised, name) || !allowed(name, cred, ch) {
 			continue
@@ -128,10 +136,12 @@ func usable(prefer []string, cred Credentials, ch Channel) []string {
 	return out
 }
 
-// allowed says whether the credentials and the channel permit a mechanism (REQ-14, REQ-15, REQ-16).
+// allowed says whether the credentials and the channel permit a mechanism: no exchange below the minimum
+// security (RFC 4422 §6.1.2), no password or bearer token outside protected TLS (RFC 4616 §5, RFC 7628 §3,
+// RFC 4954 §14).
 func allowed(name string, cred Credentials, ch Channel) bool {
 	protected := ch.protected()
-	hasPassword := cred.User != "" && cred.Password != ""
+	hasPassword := cred.User != "" && cred.Password.Reveal() != ""
 	switch name {
 	case "EXTERNAL":
 		return cred.ClientCert && ch.TLS != nil && ch.Verified
@@ -140,7 +150,7 @@ func allowed(name string, cred Credentials, ch Channel) bool {
 	case "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN":
 		return hasPassword && protected
 	case "OAUTHBEARER", "XOAUTH2":
-		return cred.Token != "" && cred.User != "" && protected
+		return cred.Token.Reveal() != "" && cred.User != "" && protected
 	}
 	return false
 }
@@ -157,7 +167,8 @@ func newClient(name string, advertised []string, cred Credentials, ch Channel, o
 		}
 		switch name {
 		case "PLAIN":
-			return sasl.NewPlainClient("", user, password), nil
+			// go-sasl's client takes the password as a string and encodes it in Start.
+			return sasl.NewPlainClient("", user, password.Reveal()), nil
 		case "LOGIN":
 			return &loginClient{user: user, password: password}, nil
 		}
@@ -175,14 +186,15 @@ func newClient(name string, advertised []string, cred Credentials, ch Channel, o
 // prepare applies SASLprep (RFC 4013) to the user name and password, as RFC 4954 §4 asks, so that a password
 // typed with a different Unicode form still matches; a prohibited character is refused here, before AUTH.
 // SCRAM prepares its own (xdg-go/scram).
-func prepare(cred Credentials) (user, password string, err error) {
+func prepare(cred Credentials) (user string, password secret.Secret, err error) {
 	if user, err = stringprep.SASLprep.Prepare(cred.User); err != nil {
 		return "", "", fmt.Errorf("%w: user name: %v", ErrBadCredentials, err)
 	}
-	if password, err = stringprep.SASLprep.Prepare(cred.Password); err != nil {
+	p, err := stringprep.SASLprep.Prepare(cred.Password.Reveal())
+	if err != nil {
 		return "", "", fmt.Errorf("%w: password: %v", ErrBadCredentials, err)
 	}
-	return user, password, nil
+	return user, secret.Secret(p), nil
 }
 
 func listOrNone(l []string) string {
@@ -197,8 +209,9 @@ func listOrNone(l []string) string {
 // "User Name\x00", ...). go-sasl's LOGIN client sends the user name as an initial response and accepts only
 // the exact prompt "Password:", which several servers don't use.
 type loginClient struct {
-	user, password string
-	round          int
+	user     string
+	password secret.Secret
+	round    int
 }
 
 func (c *loginClient) Start() (string, []byte, error) { return "LOGIN", nil, nil }
@@ -209,7 +222,7 @@ func (c *loginClient) Next([]byte) ([]byte, error) {
 	case 1:
 		return []byte(c.user), nil
 	case 2:
-		return []byte(c.password), nil
+		return []byte(c.password.Reveal()), nil
 	}
 	return nil, errors.New("LOGIN: unexpected third challenge")
 }

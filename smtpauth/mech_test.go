@@ -28,22 +28,22 @@ func TestSelect(t *testing.T) {
 		prefer     []string
 		want       string // "" means no usable mechanism
 	}{
-		{"REQ-18/PLAIN before LOGIN", "LOGIN PLAIN", pw, verifiedTLS, nil, "PLAIN"},
-		{"REQ-13/LOGIN only (Exchange)", "LOGIN", pw, verifiedTLS, nil, "LOGIN"},
-		{"REQ-12/case-insensitive names", "plain login", pw, verifiedTLS, nil, "PLAIN"},
-		{"REQ-13/no prefix matches", "PLAIN-CLIENTTOKEN XOAUTH", both, verifiedTLS, nil, ""},
-		{"REQ-19/SCRAM-SHA-256 before SCRAM-SHA-1 and PLAIN", "PLAIN SCRAM-SHA-1 SCRAM-SHA-256", pw, verifiedTLS, nil, "SCRAM-SHA-256"},
+		{"draft-murchison-sasl-login §1/PLAIN before LOGIN", "LOGIN PLAIN", pw, verifiedTLS, nil, "PLAIN"},
+		{"RFC 4422 §3.2/LOGIN only (Exchange)", "LOGIN", pw, verifiedTLS, nil, "LOGIN"},
+		{"RFC 4954 §8/case-insensitive names", "plain login", pw, verifiedTLS, nil, "PLAIN"},
+		{"RFC 4422 §3.2/no prefix matches", "PLAIN-CLIENTTOKEN XOAUTH", both, verifiedTLS, nil, ""},
+		{"RFC 5802 §9/SCRAM-SHA-256 before SCRAM-SHA-1 and PLAIN", "PLAIN SCRAM-SHA-1 SCRAM-SHA-256", pw, verifiedTLS, nil, "SCRAM-SHA-256"},
 		{"SCRAM-SHA-1 before CRAM-MD5", "CRAM-MD5 SCRAM-SHA-1 PLAIN", pw, verifiedTLS, nil, "SCRAM-SHA-1"},
 		{"CRAM-MD5 before PLAIN", "PLAIN CRAM-MD5 LOGIN", pw, verifiedTLS, nil, "CRAM-MD5"},
 		{"no -PLUS without channel binding data", "SCRAM-SHA-256-PLUS", pw, verifiedTLS, nil, ""},
 		{"token: OAUTHBEARER before XOAUTH2", "XOAUTH2 OAUTHBEARER PLAIN", tok, verifiedTLS, nil, "OAUTHBEARER"},
 		{"token: XOAUTH2 (Microsoft)", "LOGIN XOAUTH2", tok, verifiedTLS, nil, "XOAUTH2"},
-		{"REQ-07/no token for XOAUTH2", "XOAUTH2", pw, verifiedTLS, nil, ""},
+		{"RFC 3207 §4.2/no token for XOAUTH2", "XOAUTH2", pw, verifiedTLS, nil, ""},
 		{"token before password mechanisms", "PLAIN XOAUTH2", both, verifiedTLS, nil, "XOAUTH2"},
 		{"EXTERNAL with a client certificate", "PLAIN EXTERNAL", cert, verifiedTLS, nil, "EXTERNAL"},
 		{"no EXTERNAL without a certificate", "EXTERNAL", pw, verifiedTLS, nil, ""},
-		{"REQ-15/nothing in clear", "PLAIN LOGIN XOAUTH2 OAUTHBEARER CRAM-MD5 SCRAM-SHA-256", both, clear, nil, ""},
-		{"REQ-16/nothing over unverified TLS", "PLAIN LOGIN", pw, Channel{TLS: verifiedTLS.TLS}, nil, ""},
+		{"RFC 4616 §5, RFC 7628 §3/nothing in clear", "PLAIN LOGIN XOAUTH2 OAUTHBEARER CRAM-MD5 SCRAM-SHA-256", both, clear, nil, ""},
+		{"RFC 4954 §14/nothing over unverified TLS", "PLAIN LOGIN", pw, Channel{TLS: verifiedTLS.TLS}, nil, ""},
 		{"lab: insecure allowed explicitly", "PLAIN", pw, Channel{AllowInsecure: true}, nil, "PLAIN"},
 		{"nothing advertised", "", pw, verifiedTLS, nil, ""},
 		{"configured preference", "PLAIN LOGIN", pw, verifiedTLS, []string{"login"}, "LOGIN"},
@@ -68,19 +68,19 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-// P-2, REQ-30: credentials with NUL bytes or characters SASLprep prohibits are refused locally, for every
-// password mechanism, before any AUTH.
+// Credentials with NUL bytes (RFC 4616 §2) or characters SASLprep prohibits (RFC 4954 §4) are refused locally,
+// for every password mechanism, before any AUTH.
 func TestSelectBadCredentials(t *testing.T) {
 	for _, c := range []Credentials{{User: "u\x00x", Password: "p"}, {User: "u", Password: "p\x00"}, {User: "u", Password: "bell\u0007"}} {
 		for _, mech := range []string{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256"} {
 			if _, _, err := Select([]string{mech}, c, verifiedTLS, Options{}); !errors.Is(err, ErrBadCredentials) {
-				t.Errorf("Select(%s, %q/%q) = %v", mech, c.User, c.Password, err)
+				t.Errorf("Select(%s, %q/%q) = %v", mech, c.User, c.Password.Reveal(), err)
 			}
 		}
 	}
 }
 
-// REQ-30: SASLprep maps what it should (a soft hyphen vanishes, a no-break space becomes a space).
+// RFC 4954 §4: SASLprep maps what it should (a soft hyphen vanishes, a no-break space becomes a space).
 func TestSASLprep(t *testing.T) {
 	_, c, err := Select([]string{"PLAIN"}, Credentials{User: "us\u00ADer", Password: "pass\u00A0word"}, verifiedTLS, Options{})
 	if err != nil {
@@ -91,7 +91,7 @@ func TestSASLprep(t *testing.T) {
 	}
 }
 
-// S-13: no tls-unique binding on a resumed TLS 1.2 session.
+// RFC 7677 §4: no tls-unique binding on a resumed TLS 1.2 session.
 func TestNoBindingOnResumedSession(t *testing.T) {
 	st := &tls.ConnectionState{Version: tls.VersionTLS12, DidResume: true, TLSUnique: []byte("0123456789ab")}
 	if bindingOf(st).IsSupported() {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-sasl"
+	"github.com/scangate/gateway/internal/secret"
 	"github.com/scangate/gateway/smtpserver"
 )
 
@@ -29,7 +30,8 @@ func fixedNonce(t *testing.T, nonce string) {
 
 var insecure = Channel{AllowInsecure: true} // the RFC vectors are computed without channel binding ("n,,")
 
-// RFC 2195 test vectors, and the derived ones of the checklist (C-1, C-3).
+// RFC 2195 §2 test vectors, and derived ones (a secret longer than 64 bytes, a user name with a space): the
+// digest is lower-case hex, and the challenge is passed on as it is.
 func TestCRAMMD5Vectors(t *testing.T) {
 	const ch = "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"
 	for _, tt := range []struct{ user, secret, resp string }{
@@ -37,12 +39,12 @@ func TestCRAMMD5Vectors(t *testing.T) {
 		{"tim", strings.Repeat("a", 100), "dGltIDUzOGYwMTYxOGZjNmRkYzlhZTFhZDdiYjM5NmZlZGEz"},
 		{"tim smith", "tanstaaftanstaaf", "dGltIHNtaXRoIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"},
 	} {
-		c := mustClient(t, "CRAM-MD5", "CRAM-MD5", Credentials{User: tt.user, Password: tt.secret}, insecure)
+		c := mustClient(t, "CRAM-MD5", "CRAM-MD5", Credentials{User: tt.user, Password: secret.Secret(tt.secret)}, insecure)
 		if err := run(t, c, "C: AUTH CRAM-MD5", "S: 334 "+ch, "C: "+tt.resp, "S: 235 2.7.0 ok"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// C-2: a second challenge is cancelled.
+	// CRAM-MD5 has one challenge (RFC 2195 §2): a second is cancelled.
 	c := mustClient(t, "CRAM-MD5", "CRAM-MD5", Credentials{User: "tim", Password: "tanstaaftanstaaf"}, insecure)
 	err := run(t, c, "C: AUTH CRAM-MD5", "S: 334 "+ch, "C: dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
 		"S: 334 "+ch, "C: *", "S: 501 5.0.0 cancelled")
@@ -85,7 +87,8 @@ func TestSCRAMVectors(t *testing.T) {
 const rfc7677First = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
 const rfc7677Final = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
 
-// REQ-35 and S-7: an unknown extension is ignored but kept in the AuthMessage, also on a 12286-octet line.
+// RFC 5802 §5: an unknown extension is ignored but kept in the AuthMessage, also on a 12286-octet line, which
+// RFC 4954 §4 asks clients to handle.
 func TestSCRAMLongChallenge(t *testing.T) {
 	for _, tt := range []struct{ ext, proof, verifier string }{
 		{",x=hello", "B33uv9R0T924z37kXBy8Ya81lcv/f3PC5nlxVKtPkbs=", "pZTo6lwmodDVm+Yge3Px1c33WZZdSDxbm2BYzHSKQQY="},
@@ -101,7 +104,7 @@ func TestSCRAMLongChallenge(t *testing.T) {
 	}
 }
 
-// REQ-20: the "y" flag when the client could bind but the server offers no -PLUS; the flag is in the proof.
+// RFC 5802 §6: the "y" flag when the client could bind but the server offers no -PLUS; the flag is in the proof.
 func TestSCRAMFlagY(t *testing.T) {
 	fixedNonce(t, "rOprNGfwEbeRWgbNEkqO")
 	st := &tls.ConnectionState{Version: tls.VersionTLS12, HandshakeComplete: true, TLSUnique: []byte("0123456789ab")}
@@ -121,7 +124,7 @@ func TestSCRAMFlagY(t *testing.T) {
 	}
 }
 
-// REQ-20 with a real TLS connection: "p=tls-exporter" on TLS 1.3, "p=tls-unique" on TLS 1.2, and the binding
+// RFC 5802 §6 with a real TLS connection: "p=tls-exporter" on TLS 1.3, "p=tls-unique" on TLS 1.2, and the binding
 // data inside c=.
 func TestSCRAMPlusBinding(t *testing.T) {
 	for _, tt := range []struct {
@@ -178,8 +181,8 @@ func tlsPair(t *testing.T, version uint16) *tls.ConnectionState {
 	return &st
 }
 
-// Hostile or broken SCRAM servers: every case ends with "*" and no success (S-2, S-4, S-5, S-6, S-8, S-9,
-// S-10, S-14).
+// Hostile or broken SCRAM servers: every case ends with "*" and no success (RFC 5802 §5, §5.1, §7 and §9,
+// RFC 7677 §3).
 func TestSCRAMRefusals(t *testing.T) {
 	start := "C: AUTH SCRAM-SHA-256 " + b64("n,,n=user,r=rOprNGfwEbeRWgbNEkqO")
 	final := "C: " + b64(rfc7677Final+",p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
@@ -190,23 +193,23 @@ func TestSCRAMRefusals(t *testing.T) {
 		steps []string
 		kind  Kind
 	}{
-		{"S-2/nonce not extended", first("r=XXXXrOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"), Cancelled},
-		{"S-6/mandatory extension", first("m=foo," + rfc7677First), Cancelled},
-		{"S-8/i=0", first(strings.Replace(rfc7677First, "i=4096", "i=0", 1)), Cancelled},
-		{"S-8/i=-1", first(strings.Replace(rfc7677First, "i=4096", "i=-1", 1)), Cancelled},
-		{"S-8/i=04096", first(strings.Replace(rfc7677First, "i=4096", "i=04096", 1)), Cancelled},
-		{"S-8/i=abc", first(strings.Replace(rfc7677First, "i=4096", "i=abc", 1)), Cancelled},
-		{"S-8/i=4294967296", first(strings.Replace(rfc7677First, "i=4096", "i=4294967296", 1)), Cancelled},
-		{"S-8/i=2000000000", first(strings.Replace(rfc7677First, "i=4096", "i=2000000000", 1)), Cancelled},
-		{"S-8/i=1024 below the minimum", first(strings.Replace(rfc7677First, "i=4096", "i=1024", 1)), Cancelled},
-		{"S-9/salt not base64", first(strings.Replace(rfc7677First, "s=W22ZaJ0SNY7soEsUEjb6gQ==", "s=!!!", 1)), Cancelled},
-		{"S-4/wrong server signature, then 235", []string{start, "S: 334 " + b64(rfc7677First), final,
+		{"RFC 5802 §5.1/nonce not extended", first("r=XXXXrOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"), Cancelled},
+		{"RFC 5802 §5.1/mandatory extension", first("m=foo," + rfc7677First), Cancelled},
+		{"RFC 5802 §7/i=0", first(strings.Replace(rfc7677First, "i=4096", "i=0", 1)), Cancelled},
+		{"RFC 5802 §7/i=-1", first(strings.Replace(rfc7677First, "i=4096", "i=-1", 1)), Cancelled},
+		{"RFC 5802 §7/i=04096", first(strings.Replace(rfc7677First, "i=4096", "i=04096", 1)), Cancelled},
+		{"RFC 5802 §7/i=abc", first(strings.Replace(rfc7677First, "i=4096", "i=abc", 1)), Cancelled},
+		{"RFC 5802 §7/i=4294967296", first(strings.Replace(rfc7677First, "i=4096", "i=4294967296", 1)), Cancelled},
+		{"RFC 5802 §9/i=2000000000", first(strings.Replace(rfc7677First, "i=4096", "i=2000000000", 1)), Cancelled},
+		{"RFC 7677 §3/i=1024 below the minimum", first(strings.Replace(rfc7677First, "i=4096", "i=1024", 1)), Cancelled},
+		{"RFC 5802 §7/salt not base64", first(strings.Replace(rfc7677First, "s=W22ZaJ0SNY7soEsUEjb6gQ==", "s=!!!", 1)), Cancelled},
+		{"RFC 5802 §5/wrong server signature, then 235", []string{start, "S: 334 " + b64(rfc7677First), final,
 			"S: 334 " + b64("v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), "C: *", "S: 235 2.7.0 ok"}, Cancelled},
-		{"S-10/server error", []string{start, "S: 334 " + b64(rfc7677First), final,
+		{"RFC 5802 §5.1/server error", []string{start, "S: 334 " + b64(rfc7677First), final,
 			"S: 334 " + b64("e=invalid-proof"), "C: *", "S: 501 cancelled"}, Cancelled},
-		{"S-5/235 without server signature", []string{start, "S: 334 " + b64(rfc7677First), final,
+		{"RFC 5802 §5/235 without server signature", []string{start, "S: 334 " + b64(rfc7677First), final,
 			"S: 235 2.7.0 ok"}, Protocol},
-		{"S-14/a third 334", []string{start, "S: 334 " + b64(rfc7677First), final,
+		{"RFC 5802 §5/a third 334", []string{start, "S: 334 " + b64(rfc7677First), final,
 			"S: 334 " + b64("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="), "C: ", "S: 334 ", "C: *", "S: 501 x"}, Cancelled},
 	}
 	for _, tt := range tests {
@@ -220,7 +223,7 @@ func TestSCRAMRefusals(t *testing.T) {
 			}
 		})
 	}
-	// S-10: the server's reason reaches the error.
+	// RFC 5802 §5.1: the server's reason ("e=") reaches the error.
 	fixedNonce(t, "rOprNGfwEbeRWgbNEkqO")
 	c := mustClient(t, "SCRAM-SHA-256", "SCRAM-SHA-256", Credentials{User: "user", Password: "pencil"}, insecure)
 	err := run(t, c, start, "S: 334 "+b64(rfc7677First), final, "S: 334 "+b64("e=invalid-proof"), "C: *", "S: 501 x")
@@ -229,7 +232,7 @@ func TestSCRAMRefusals(t *testing.T) {
 	}
 }
 
-// S-3: a fresh nonce for every authentication; S-11: "," and "=" escaped in the user name.
+// RFC 5802 §5.1: a fresh nonce for every authentication, and "," and "=" escaped in the user name.
 func TestSCRAMNonceAndName(t *testing.T) {
 	cred := Credentials{User: "us,er=x", Password: "p"}
 	_, ir1, _ := mustClient(t, "SCRAM-SHA-256", "SCRAM-SHA-256", cred, insecure).Start()
@@ -246,8 +249,8 @@ func TestSCRAMNonceAndName(t *testing.T) {
 	}
 }
 
-// XOAUTH2: the published vectors, the initial-response length rule (REQ-25, X-3), and the error report (X-1,
-//
+// XOAUTH2: the vectors Google and Microsoft publish, the initial-response length rule (RFC 4954 §4), and the
+// error report, which is never success and gets one empty line.
 func TestXOAUTH2(t *testing.T) {
 	for _, tt := range []struct{ user, token, ir string }{
 		{"someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg",
@@ -255,7 +258,7 @@ func TestXOAUTH2(t *testing.T) {
 		{"test@contoso.onmicrosoft.com", "EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAA",
 			"dXNlcj10ZXN0QGNvbnRvc28ub25taWNyb3NvZnQuY29tAWF1dGg9QmVhcmVyIEV3QkFBbDNCQUFVRkZwVUFvN0ozVmUwYmpMQldaV0NjbFJDM0VvQUEBAQ=="},
 	} {
-		c := mustClient(t, "XOAUTH2", "XOAUTH2", Credentials{User: tt.user, Token: tt.token}, verifiedTLS)
+		c := mustClient(t, "XOAUTH2", "XOAUTH2", Credentials{User: tt.user, Token: secret.Secret(tt.token)}, verifiedTLS)
 		if err := run(t, c, "C: AUTH XOAUTH2 "+tt.ir, "S: 235 2.7.0 Authentication successful"); err != nil {
 			t.Fatal(err)
 		}
@@ -266,11 +269,11 @@ func TestXOAUTH2(t *testing.T) {
 	if l := len("AUTH XOAUTH2 " + ir(tok333) + "\r\n"); l != 511 {
 		t.Fatalf("boundary arithmetic: %d", l)
 	}
-	c := mustClient(t, "XOAUTH2", "XOAUTH2", Credentials{User: user, Token: tok333}, verifiedTLS)
+	c := mustClient(t, "XOAUTH2", "XOAUTH2", Credentials{User: user, Token: secret.Secret(tok333)}, verifiedTLS)
 	if err := run(t, c, "C: AUTH XOAUTH2 "+ir(tok333), "S: 235 ok"); err != nil {
 		t.Fatal(err)
 	}
-	c = mustClient(t, "XOAUTH2", "XOAUTH2", Credentials{User: user, Token: tok334}, verifiedTLS)
+	c = mustClient(t, "XOAUTH2", "XOAUTH2", Credentials{User: user, Token: secret.Secret(tok334)}, verifiedTLS)
 	if err := run(t, c, "C: AUTH XOAUTH2", "S: 334 ", "C: "+ir(tok334), "S: 235 ok"); err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +286,7 @@ func TestXOAUTH2(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Kind != CredentialsRejected || !strings.Contains(ae.Detail, "401") {
 		t.Fatalf("XOAUTH2 error report: %v", err)
 	}
-	// a second 334 after the empty line is cancelled.
+	// A second 334 after the empty line is cancelled.
 	c = mustClient(t, "XOAUTH2", "XOAUTH2", Credentials{User: "u", Token: "t"}, verifiedTLS)
 	if err := run(t, c, "C: AUTH XOAUTH2 "+b64("user=u\x01auth=Bearer t\x01\x01"), "S: 334 e30=", "C: ",
 		"S: 334 e30=", "C: *", "S: 501 x"); !errors.Is(err, ErrCancelled) {
@@ -292,16 +295,16 @@ func TestXOAUTH2(t *testing.T) {
 }
 
 // OAUTHBEARER (RFC 7628): the initial response, the length rule, and the error report answered with AQ==
-// (O-1, O-2, O-3, O-5).
+// (RFC 7628 §3.2.2, §3.2.3).
 func TestOAUTHBEARER(t *testing.T) {
 	user := "scanner@example.com"
 	ir := func(tok string) string { return b64("n,a=" + user + ",\x01auth=Bearer " + tok + "\x01\x01") }
 	tok330, tok331 := strings.Repeat("t", 330), strings.Repeat("t", 331)
-	c := mustClient(t, "OAUTHBEARER", "OAUTHBEARER", Credentials{User: user, Token: tok330}, verifiedTLS)
+	c := mustClient(t, "OAUTHBEARER", "OAUTHBEARER", Credentials{User: user, Token: secret.Secret(tok330)}, verifiedTLS)
 	if err := run(t, c, "C: AUTH OAUTHBEARER "+ir(tok330), "S: 235 ok"); err != nil {
 		t.Fatal(err)
 	}
-	c = mustClient(t, "OAUTHBEARER", "OAUTHBEARER", Credentials{User: user, Token: tok331}, verifiedTLS)
+	c = mustClient(t, "OAUTHBEARER", "OAUTHBEARER", Credentials{User: user, Token: secret.Secret(tok331)}, verifiedTLS)
 	if err := run(t, c, "C: AUTH OAUTHBEARER", "S: 334 ", "C: "+ir(tok331), "S: 235 ok"); err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +326,7 @@ func TestOAUTHBEARER(t *testing.T) {
 	}
 }
 
-// REQ-24: EXTERNAL with an empty authorization identity sends "=".
+// RFC 4954 §4: EXTERNAL with an empty authorization identity sends "=".
 func TestEXTERNAL(t *testing.T) {
 	c := mustClient(t, "EXTERNAL", "EXTERNAL", Credentials{ClientCert: true}, verifiedTLS)
 	if err := run(t, c, "C: AUTH EXTERNAL =", "S: 235 2.7.0 ok"); err != nil {
@@ -344,20 +347,20 @@ func TestNegotiate(t *testing.T) {
 		kind       Kind
 	}{
 		{"success first time", "PLAIN", Options{}, []string{plainIR, "S: 235 ok"}, "PLAIN", 0},
-		{"REQ-43/534 retries once with a stronger mechanism", "CRAM-MD5 LOGIN", Options{Prefer: []string{"LOGIN", "CRAM-MD5"}},
+		{"RFC 4954 §6/534 retries once with a stronger mechanism", "CRAM-MD5 LOGIN", Options{Prefer: []string{"LOGIN", "CRAM-MD5"}},
 			[]string{"C: AUTH LOGIN", "S: 534 5.7.9 too weak", "C: AUTH CRAM-MD5", "S: 334 PDE+", "C: " + crammd5Answer("<1>"), "S: 235 ok"}, "CRAM-MD5", 0},
 		{"534 without a stronger mechanism", "PLAIN LOGIN", Options{},
 			[]string{plainIR, "S: 534 5.7.9 too weak"}, "PLAIN", TooWeak},
-		{"REQ-43/432 one PLAIN login for the transition", "CRAM-MD5 PLAIN", Options{PasswordTransition: true},
+		{"RFC 4954 §6/432 one PLAIN login for the transition", "CRAM-MD5 PLAIN", Options{PasswordTransition: true},
 			[]string{"C: AUTH CRAM-MD5", "S: 432 4.7.12 A password transition is needed", plainIR, "S: 235 ok"}, "PLAIN", 0},
 		{"432 without the policy", "CRAM-MD5 PLAIN", Options{},
 			[]string{"C: AUTH CRAM-MD5", "S: 432 4.7.12 A password transition is needed"}, "CRAM-MD5", PasswordTransition},
-		{"REQ-36/500 5.5.6 retries without initial response", "PLAIN", Options{},
+		{"RFC 4954 §4/500 5.5.6 retries without initial response", "PLAIN", Options{},
 			[]string{plainIR, "S: 500 5.5.6 Authentication Exchange line is too long", "C: AUTH PLAIN", "S: 334 ",
 				"C: AHVzZXIAcGFzcw==", "S: 235 ok"}, "PLAIN", 0},
-		{"REQ-29/never a third attempt", "PLAIN", Options{},
+		{"RFC 4954 §9/never a third attempt", "PLAIN", Options{},
 			[]string{plainIR, "S: 500 5.5.6 too long", "C: AUTH PLAIN", "S: 500 5.5.6 too long"}, "PLAIN", Permanent},
-		{"REQ-43/535 is never retried", "PLAIN LOGIN", Options{},
+		{"RFC 4954 §6/535 is never retried", "PLAIN LOGIN", Options{},
 			[]string{plainIR, "S: 535 5.7.8 no"}, "PLAIN", CredentialsRejected},
 	}
 	for _, tt := range tests {

@@ -3,8 +3,6 @@ package smtpauth
 import (
 	"errors"
 	"slices"
-
-	"github.com/emersion/go-smtp"
 )
 
 // Negotiate authenticates a session: it selects the best usable mechanism the server advertised, runs the
@@ -29,16 +27,16 @@ func Negotiate(c Conn, advertised []string, cred Credentials, ch Channel, o Opti
 	retry, noIR := "", false
 	switch {
 	case ae.Kind == TooWeak:
-		rank := slices.Index(Strength, name)
+		rank := slices.Index(strength, name)
 		for _, cand := range usable {
-			if r := slices.Index(Strength, cand); r >= 0 && r < rank {
+			if r := slices.Index(strength, cand); r >= 0 && r < rank {
 				retry = cand
 				break
 			}
 		}
 	case ae.Kind == PasswordTransition && o.PasswordTransition && name != "PLAIN" && slices.Contains(usable, "PLAIN"):
 		retry = "PLAIN"
-	case irSent && ae.Reply != nil && ae.Reply.Code == 500 && ae.Reply.Enhanced == (smtp.EnhancedCode{5, 5, 6}):
+	case irSent && ae.Reply != nil && ae.Reply.Code == 500 && ae.Reply.Enhanced == (EnhancedCode{5, 5, 6}):
 		retry, noIR = name, true
 	}
 	if retry == "" {

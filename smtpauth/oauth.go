@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+
+	"github.com/scangate/gateway/internal/secret"
 )
 
 // tokenError is the JSON a server sends in a 334 when it refuses an OAuth token (RFC 7628 §3.2.2; the same
@@ -13,7 +15,7 @@ type tokenError struct {
 	Scope  string `json:"scope"`
 }
 
-// parseTokenError reads the server's complaint; malformed JSON still counts as a refusal (O-3).
+// parseTokenError reads the server's complaint (RFC 7628 §3.2.2); malformed JSON still counts as a refusal.
 func parseTokenError(challenge []byte) string {
 	var te tokenError
 	if err := json.Unmarshal(challenge, &te); err != nil || te.Status == "" {
@@ -27,19 +29,21 @@ func parseTokenError(challenge []byte) string {
 }
 
 // xoauth2Client speaks XOAUTH2 as Microsoft and Google describe it: "user=U^Aauth=Bearer T^A^A". A 334 after
-// that is an error report, answered with an empty line so that the server sends its final reply (X-1, X-2).
+// that is an error report, never success. It is answered with an empty line, without which the server would
+// wait for more, and then the server's final reply says what happened.
 type xoauth2Client struct {
-	user, token string
-	detail      string
+	user   string
+	token  secret.Secret
+	detail string
 }
 
 func (c *xoauth2Client) Start() (string, []byte, error) {
-	return "XOAUTH2", []byte("user=" + c.user + "\x01auth=Bearer " + c.token + "\x01\x01"), nil
+	return "XOAUTH2", []byte("user=" + c.user + "\x01auth=Bearer " + c.token.Reveal() + "\x01\x01"), nil
 }
 
 func (c *xoauth2Client) Next(challenge []byte) ([]byte, error) {
 	if c.detail != "" {
-		return nil, errors.New("XOAUTH2: unexpected challenge after the error report") // X-5
+		return nil, errors.New("XOAUTH2: unexpected challenge after the error report") // only one error report
 	}
 	c.detail = parseTokenError(challenge)
 	return []byte{}, nil
@@ -49,20 +53,21 @@ func (c *xoauth2Client) Next(challenge []byte) ([]byte, error) {
 func (c *xoauth2Client) Detail() string { return c.detail }
 
 // oauthBearerClient speaks OAUTHBEARER (RFC 7628). On the error challenge it sends the single %x01 the RFC
-// asks for (AQ== on the wire) and lets the server send its final reply (O-1, O-2). go-sasl's client cancels
-// with "*" instead and does not escape the authorization identity.
+// asks for (RFC 7628 §3.2.3; AQ== on the wire) and lets the server send its final reply. go-sasl's client
+// cancels with "*" instead and does not escape the authorization identity.
 type oauthBearerClient struct {
-	user, token string
-	detail      string
+	user   string
+	token  secret.Secret
+	detail string
 }
 
 func (c *oauthBearerClient) Start() (string, []byte, error) {
-	return "OAUTHBEARER", []byte("n,a=" + saslName(c.user) + ",\x01auth=Bearer " + c.token + "\x01\x01"), nil
+	return "OAUTHBEARER", []byte("n,a=" + saslName(c.user) + ",\x01auth=Bearer " + c.token.Reveal() + "\x01\x01"), nil
 }
 
 func (c *oauthBearerClient) Next(challenge []byte) ([]byte, error) {
 	if c.detail != "" {
-		return nil, errors.New("OAUTHBEARER: unexpected challenge after the error report") // O-5
+		return nil, errors.New("OAUTHBEARER: unexpected challenge after the error report") // the %x01 ended our part
 	}
 	c.detail = parseTokenError(challenge)
 	return []byte{0x01}, nil

@@ -7,8 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-
-	"github.com/emersion/go-smtp"
 )
 
 // Line limits for replies read from the server. RFC 4954 asks clients to handle challenges of 12288 octets;
@@ -22,12 +20,24 @@ const (
 	MaxReplyLines = 128
 )
 
+// EnhancedCode is an enhanced status code (RFC 3463): class, subject and detail, so that {5, 7, 8} is 5.7.8.
+// The zero value means the reply carried none.
+type EnhancedCode [3]int
+
+// String formats the code as "5.7.8", or "" for the zero code (a reply without one).
+func (c EnhancedCode) String() string {
+	if c == (EnhancedCode{}) {
+		return ""
+	}
+	return fmt.Sprintf("%d.%d.%d", c[0], c[1], c[2])
+}
+
 // Reply is one complete SMTP reply.
 type Reply struct {
 	// Code is the three-digit reply code.
 	Code int
 	// Enhanced is the RFC 2034 enhanced status code of the first line, or the zero value when there is none.
-	Enhanced smtp.EnhancedCode
+	Enhanced EnhancedCode
 	// Lines holds the text of each line, without the code, the separator and (for 2xx/4xx/5xx) without the
 	// enhanced status code.
 	Lines []string
@@ -41,8 +51,8 @@ func (r *Reply) Text() string { return Sanitize(strings.Join(r.Lines, " ")) }
 // display.
 func (r *Reply) String() string {
 	s := strconv.Itoa(r.Code)
-	if r.Enhanced != (smtp.EnhancedCode{}) {
-		s += fmt.Sprintf(" %d.%d.%d", r.Enhanced[0], r.Enhanced[1], r.Enhanced[2])
+	if e := r.Enhanced.String(); e != "" {
+		s += " " + e
 	}
 	if t := r.Text(); t != "" {
 		s += " " + t
@@ -196,8 +206,8 @@ func parseLine(line string) (code int, more bool, text string, err error) {
 
 // parseEnhanced reads a leading "class.subject.detail " (RFC 3463). The class must be 2, 4 or 5; when it
 // disagrees with the reply code the code still governs (RFC 5321 §4.2), so the enhanced code is kept as sent.
-func parseEnhanced(text string) (smtp.EnhancedCode, string, bool) {
-	var ec smtp.EnhancedCode
+func parseEnhanced(text string) (EnhancedCode, string, bool) {
+	var ec EnhancedCode
 	word, rest, _ := strings.Cut(text, " ")
 	parts := strings.Split(word, ".")
 	if len(parts) != 3 {
@@ -214,7 +224,7 @@ func parseEnhanced(text string) (smtp.EnhancedCode, string, bool) {
 		ec[i] = v
 	}
 	if ec[0] != 2 && ec[0] != 4 && ec[0] != 5 {
-		return smtp.EnhancedCode{}, text, false
+		return EnhancedCode{}, text, false
 	}
 	return ec, rest, true
 }

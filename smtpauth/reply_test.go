@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/emersion/go-smtp"
 )
 
 func TestReadReply(t *testing.T) {
@@ -18,14 +16,14 @@ func TestReadReply(t *testing.T) {
 		{"250 ok\r\n", &Reply{Code: 250, Lines: []string{"ok"}}},
 		{"220 mx.test ESMTP\r\n", &Reply{Code: 220, Lines: []string{"mx.test ESMTP"}}},
 		{"250-mx.test\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n", &Reply{Code: 250, Lines: []string{"mx.test", "AUTH PLAIN", "STARTTLS"}}},
-		{"535 5.7.8 bad\r\n", &Reply{Code: 535, Enhanced: smtp.EnhancedCode{5, 7, 8}, Lines: []string{"bad"}}},
-		{"535-5.7.8 a\r\n535 5.7.8 b\r\n", &Reply{Code: 535, Enhanced: smtp.EnhancedCode{5, 7, 8}, Lines: []string{"a", "b"}}},
+		{"535 5.7.8 bad\r\n", &Reply{Code: 535, Enhanced: EnhancedCode{5, 7, 8}, Lines: []string{"bad"}}},
+		{"535-5.7.8 a\r\n535 5.7.8 b\r\n", &Reply{Code: 535, Enhanced: EnhancedCode{5, 7, 8}, Lines: []string{"a", "b"}}},
 		{"334 dGVzdA==\r\n", &Reply{Code: 334, Lines: []string{"dGVzdA=="}}},
 		{"334 2.7.0\r\n", &Reply{Code: 334, Lines: []string{"2.7.0"}}}, // never strip from a 334
 		{"334\r\n", &Reply{Code: 334, Lines: []string{""}}},
 		{"334 \r\n", &Reply{Code: 334, Lines: []string{""}}},
 		{"250 1.2.3.4 is an address\r\n", &Reply{Code: 250, Lines: []string{"1.2.3.4 is an address"}}},
-		{"250 2.0.0\r\n", &Reply{Code: 250, Enhanced: smtp.EnhancedCode{2, 0, 0}, Lines: []string{""}}},
+		{"250 2.0.0\r\n", &Reply{Code: 250, Enhanced: EnhancedCode{2, 0, 0}, Lines: []string{""}}},
 	}
 	for _, tt := range tests {
 		got, err := NewReader(strings.NewReader(tt.in)).ReadReply()
@@ -52,7 +50,7 @@ func TestReadReplyMalformed(t *testing.T) {
 	}
 }
 
-// REQ-35: a 334 line of 12286 octets is read whole.
+// RFC 4954 §4: a 334 line of 12286 octets is read whole.
 func TestReadReplyLongChallenge(t *testing.T) {
 	body := strings.Repeat("A", 12286-len("334 \r\n"))
 	r, err := NewReader(strings.NewReader("334 " + body + "\r\n")).ReadReply()

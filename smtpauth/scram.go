@@ -35,7 +35,7 @@ func bindingOf(st *tls.ConnectionState) scram.ChannelBinding {
 }
 
 // newSCRAM builds a SCRAM-SHA-1 or SCRAM-SHA-256 client (RFC 5802, RFC 7677), with channel binding for the
-// -PLUS variants. The gs2 flag follows REQ-20: "p=..." for -PLUS; "y" when we could bind but the server
+// -PLUS variants. The gs2 flag follows RFC 5802 §6: "p=..." for -PLUS; "y" when we could bind but the server
 // advertised no -PLUS (a stripped list then fails at the server); "n" without TLS, or when the server offers
 // -PLUS but the configuration chose the plain variant.
 func newSCRAM(name string, advertised []string, cred Credentials, ch Channel, o Options) (sasl.Client, error) {
@@ -44,8 +44,8 @@ func newSCRAM(name string, advertised []string, cred Credentials, ch Channel, o 
 	if base == "SCRAM-SHA-1" {
 		hash = scram.SHA1
 	}
-	// NewClient prepares user name and password with SASLprep (REQ-30) and refuses prohibited characters.
-	client, err := hash.NewClient(cred.User, cred.Password, "")
+	// NewClient prepares user name and password with SASLprep (RFC 5802 §2) and refuses prohibited characters.
+	client, err := hash.NewClient(cred.User, cred.Password.Reveal(), "")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrBadCredentials, name, err)
 	}
@@ -108,12 +108,14 @@ func (c *scramClient) Next(challenge []byte) ([]byte, error) {
 		if _, err := c.conv.Step(string(challenge)); err != nil {
 			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
-		return []byte{}, nil // REQ-37: success data travels in a 334 and gets an empty response
+		return []byte{}, nil // success data travels in a 334 and gets an empty response (RFC 4954 §4, RFC 4422 §3)
 	}
-	return nil, fmt.Errorf("%s: unexpected challenge after the server signature", c.name) // S-14
+	// The server-final message ends SCRAM (RFC 5802 §5).
+	return nil, fmt.Errorf("%s: unexpected challenge after the server signature", c.name)
 }
 
-// Verify reports whether the server proved that it knows the password (S-4, S-5).
+// Verify reports whether the server proved that it knows the password. Without that proof the exchange failed,
+// whatever the server's final reply says (RFC 5802 §5).
 func (c *scramClient) Verify() error {
 	if !c.conv.Valid() {
 		return errors.New(c.name + ": the server did not prove that it knows the password")
@@ -124,14 +126,15 @@ func (c *scramClient) Verify() error {
 // Detail returns the server's SCRAM error, if it sent one.
 func (c *scramClient) Detail() string { return c.detail }
 
-// checkServerFirst applies the grammar checks the SCRAM library leaves out: the iteration count is a positive
-// number without a leading zero and within our cap (S-8), and the salt is strict base64 (S-9). Extensions after
-// the iteration count are allowed and kept as they are (S-7).
+// checkServerFirst applies the grammar checks the SCRAM library leaves out (RFC 5802 §7): the iteration count
+// is a positive number without a leading zero, at least 4096 (RFC 7677 §3) and within our cap, since a huge
+// count is a denial of service (RFC 5802 §9), and the salt is strict base64. Extensions after the iteration
+// count are allowed and kept as they are (RFC 5802 §5: unknown optional extensions are ignored).
 func checkServerFirst(s string, maxIter int) error {
 	fields := strings.Split(s, ",")
 	if len(fields) < 3 || !strings.HasPrefix(fields[0], "r=") {
 		if strings.HasPrefix(s, "m=") {
-			return errors.New("server-first message carries a mandatory extension") // S-6
+			return errors.New("server-first message carries a mandatory extension") // RFC 5802 §5.1
 		}
 		return errors.New("malformed server-first message")
 	}

@@ -31,9 +31,11 @@ type Report struct {
 const dnsTimeout = 15 * time.Second
 
 // Check runs the session's steps one by one for a diagnosis: DNS, TCP, TLS with the certificate, EHLO, AUTH,
-// then QUIT. It sends no mail. The error is the one Dial would return (an *Error whose Op names the step), or
-// an *Error with Op "DNS" when the name does not resolve. As with Dial, ctx governs the whole check: when it is
-// done, the connection is closed and Check returns at once.
+// then QUIT. It sends no mail. As with Dial, ctx governs the whole check: when it is done, the connection is
+// closed and Check returns at once.
+//
+// Errors are *submit.Error: the one Dial would return, whose Op names the step and which wraps what Dial's
+// would; one with Op "DNS", wrapping the resolver's error, when the name does not resolve; or Quit's.
 func Check(ctx context.Context, acct Account, opts Options) (*Report, error) {
 	rep := &Report{}
 	host, _, err := net.SplitHostPort(acct.Server)

@@ -17,8 +17,9 @@ import (
 	"github.com/scangate/gateway/smtptest"
 )
 
-// Conformance of the session with the client-side SMTP AUTH checklist; test names carry its REQ numbers.
-// The account always names smtp.example.com; Options.Dial takes the connection to the scripted server.
+// Conformance of the session with what RFC 3207, RFC 4954, RFC 5321 and RFC 8314 ask of a submission client;
+// each test says which section it checks. The account always names smtp.example.com; Options.Dial takes the
+// connection to the scripted server.
 
 const plainIR = "AUTH PLAIN AHNjYW5uZXIAczNjcmV0" // \0scanner\0s3cret
 
@@ -81,7 +82,8 @@ func dialScript(t *testing.T, sec Security, so smtptest.ScriptOptions, ca *smtps
 	return sess, err, s
 }
 
-func TestREQ01ImplicitTLSStartsWithHandshake(t *testing.T) {
+// RFC 8314 §3.3: on the submissions port the TLS handshake begins at once; the client waits for no greeting.
+func TestImplicitTLSStartsWithHandshake(t *testing.T) {
 	_, err, s := dialScript(t, ImplicitTLS, smtptest.ScriptOptions{}, nil, "HELLO")
 	s.Wait(t)
 	if err == nil {
@@ -89,7 +91,9 @@ func TestREQ01ImplicitTLSStartsWithHandshake(t *testing.T) {
 	}
 }
 
-func TestREQ02REQ03CertificateName(t *testing.T) {
+// RFC 4954 §14: the certificate must carry the name the account names (a "*" only as the leftmost label), never
+// a name the greeting claims.
+func TestCertificateName(t *testing.T) {
 	tests := []struct {
 		name   string
 		sans   []string
@@ -125,7 +129,8 @@ func TestREQ02REQ03CertificateName(t *testing.T) {
 	}
 }
 
-func TestREQ02SelfSignedAndExpired(t *testing.T) {
+// RFC 8314 §5.3: a certificate that does not validate ends the session before AUTH.
+func TestCertificateSelfSignedAndExpired(t *testing.T) {
 	ca, _ := smtpserver.NewAuthority(time.Now())
 	other, _ := smtpserver.NewAuthority(time.Now())
 	expired, _ := ca.Issue([]string{"smtp.example.com"}, time.Now().Add(-30*24*time.Hour))
@@ -150,7 +155,8 @@ func TestREQ02SelfSignedAndExpired(t *testing.T) {
 	}
 }
 
-func TestREQ04NoStartTLSMeansQuit(t *testing.T) {
+// RFC 8314 §5.2: before TLS, nothing but capability discovery and STARTTLS.
+func TestNoStartTLSMeansQuit(t *testing.T) {
 	_, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil,
 		join(greet, []string{"S: 250-mx.test", "S: 250 AUTH PLAIN LOGIN"}, quit)...)
 	if !errors.Is(err, ErrNoStartTLS) || !IsTemporary(err) {
@@ -159,7 +165,9 @@ func TestREQ04NoStartTLSMeansQuit(t *testing.T) {
 	s.Wait(t)
 }
 
-func TestREQ06REQ07REQ11StartTLSThenForgetCapabilities(t *testing.T) {
+// RFC 3207 §4.2: after TLS the client forgets the extensions learned before and sends EHLO again (which it
+// starts every session with, RFC 5321 §4.1.1.1), then takes AUTH from the new answer only.
+func TestStartTLSThenForgetCapabilities(t *testing.T) {
 	// Before TLS the server offers PLAIN; after TLS only XOAUTH2, and we hold no token: no mechanism.
 	_, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil, join(
 		greet, []string{"S: 250-mx.test", "S: 250-AUTH PLAIN LOGIN CRAM-MD5", "S: 250 STARTTLS", "C: STARTTLS", "S: 220 2.0.0 Ready", "TLS",
@@ -170,7 +178,8 @@ func TestREQ06REQ07REQ11StartTLSThenForgetCapabilities(t *testing.T) {
 	s.Wait(t)
 }
 
-func TestREQ08NeverStartTLSTwice(t *testing.T) {
+// RFC 3207 §4.2: no STARTTLS on a connection that is already TLS, even if the server offers it again.
+func TestNeverStartTLSTwice(t *testing.T) {
 	sess, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil, join(
 		greet, offerTLS, []string{"TLS", "C: EHLO gw.example", "S: 250-mx.test", "S: 250-STARTTLS", "S: 250 AUTH PLAIN"},
 		authPlain, quit)...)
@@ -181,7 +190,8 @@ func TestREQ08NeverStartTLSTwice(t *testing.T) {
 	s.Wait(t)
 }
 
-func TestREQ09OldTLSRefused(t *testing.T) {
+// RFC 3207 §4.1, RFC 8314 §5.2: TLS too weak for the client ends the session right after the handshake.
+func TestOldTLSRefused(t *testing.T) {
 	so, ca := exampleTLS(t, "smtp.example.com")
 	so.TLS.MaxVersion = tls.VersionTLS11
 	_, err, s := dialScript(t, StartTLS, so, ca, join(greet, offerTLS, []string{"TLSFAIL"})...)
@@ -191,7 +201,8 @@ func TestREQ09OldTLSRefused(t *testing.T) {
 	s.Wait(t)
 }
 
-func TestREQ12LowerCaseKeywords(t *testing.T) {
+// RFC 5321 §4.1.1.1, RFC 4954 §8: EHLO keywords and mechanism names are matched ignoring case.
+func TestLowerCaseKeywords(t *testing.T) {
 	sess, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil, join(
 		greet, []string{"S: 250-mx.test", "S: 250 starttls", "C: STARTTLS", "S: 220 go ahead", "TLS",
 			"C: EHLO gw.example", "S: 250-mx.test", "S: 250 auth plain login"}, authPlain, quit)...)
@@ -202,9 +213,9 @@ func TestREQ12LowerCaseKeywords(t *testing.T) {
 	s.Wait(t)
 }
 
-// REQ-27, REQ-28, REQ-38: with PIPELINING and LOGIN, nothing rides with AUTH; after 235 no EHLO and no second
-// AUTH, however many messages follow.
-func TestREQ27REQ28REQ38AuthStandsAlone(t *testing.T) {
+// RFC 4954 §4: with PIPELINING and LOGIN, nothing rides with AUTH; after 235 no second AUTH, and no EHLO since
+// no security layer took effect, however many messages follow.
+func TestAuthStandsAlone(t *testing.T) {
 	msg := []string{"C: MAIL FROM:<scanner@example.com>", "C: RCPT TO:<sales@example.com>", "C: DATA",
 		"S: 250 2.1.0 ok", "S: 250 2.1.5 ok", "S: 354 go", "C: body", "C: .", "S: 250 2.0.0 queued"}
 	sess, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil, join(
@@ -223,7 +234,8 @@ func TestREQ27REQ28REQ38AuthStandsAlone(t *testing.T) {
 	s.Wait(t)
 }
 
-func TestREQ41MultiLineReplyReadWhole(t *testing.T) {
+// RFC 5321 §4.2.1: a multi-line reply is read whole before the next command.
+func TestMultiLineReplyReadWhole(t *testing.T) {
 	_, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil, join(startTLSOK,
 		[]string{"C: " + plainIR, "S: 535-5.7.8 Username and Password not accepted. Learn more at",
 			"S: 535 5.7.8 https://support.example.com/mail/?p=BadCredentials"}, quit)...)
@@ -233,7 +245,8 @@ func TestREQ41MultiLineReplyReadWhole(t *testing.T) {
 	s.Wait(t)
 }
 
-func TestREQ44AuthParameter(t *testing.T) {
+// RFC 4954 §5: the AUTH= parameter of MAIL is xtext, and is sent only to a server that advertises AUTH.
+func TestAuthParameter(t *testing.T) {
 	for _, tt := range []struct{ submitter, param string }{
 		{"e=mc2@example.com", " AUTH=e+3Dmc2@example.com"},
 		{"john+@example.org", " AUTH=john+2B@example.org"},
@@ -270,7 +283,8 @@ func TestREQ44AuthParameter(t *testing.T) {
 	s.Wait(t)
 }
 
-func TestREQ46DroppedConnectionIsTemporary(t *testing.T) {
+// RFC 5321 §3.8: a dropped connection counts as a 451, temporary, and says nothing about the credentials.
+func TestDroppedConnectionIsTemporary(t *testing.T) {
 	_, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil, join(greet, offerTLS,
 		[]string{"TLS", "C: EHLO gw.example", "S: 250-mx.test", "S: 250 AUTH LOGIN", "C: AUTH LOGIN", "S: 334 VXNlcm5hbWU6",
 			"C: c2Nhbm5lcg==", "S: 334 UGFzc3dvcmQ6", "C: czNjcmV0", "CLOSE"})...)
@@ -280,7 +294,8 @@ func TestREQ46DroppedConnectionIsTemporary(t *testing.T) {
 	s.Wait(t)
 }
 
-func TestREQ47PerCommandTimeout(t *testing.T) {
+// RFC 5321 §4.5.3.2: every command has a timeout of its own.
+func TestPerCommandTimeout(t *testing.T) {
 	s := smtptest.Script(t, smtptest.ScriptOptions{}, join(greet, []string{"SILENT 2s"})...)
 	acct, opts := scriptAccount(s, StartTLS)
 	opts.Timeouts.Command = 100 * time.Millisecond
@@ -291,9 +306,9 @@ func TestREQ47PerCommandTimeout(t *testing.T) {
 	}
 }
 
-// REQ-49, REQ-50: the client only ever ends lines with CRLF, and QUIT is its last command; across a whole
-// session with two messages.
-func TestREQ49REQ50WireHygiene(t *testing.T) {
+// RFC 5321 §2.3.8 and §4.1.4: the client only ever ends lines with CRLF, and QUIT is its last command; across a
+// whole session with two messages.
+func TestWireHygiene(t *testing.T) {
 	// The body itself carries a bare LF and a leading dot, which must leave as CRLF and "..".
 	s := smtptest.Script(t, smtptest.ScriptOptions{}, join(startTLSOK, authPlain,
 		[]string{"C: MAIL FROM:<a@example.com>", "S: 250 ok", "C: RCPT TO:<b@example.com>", "S: 250 ok", "C: DATA", "S: 354 go",
@@ -408,11 +423,39 @@ func TestClockNotSet(t *testing.T) {
 	if !errors.Is(err, ErrClockNotSet) || !IsTemporary(err) {
 		t.Fatalf("Dial = %v, want clock not set", err)
 	}
+	if want := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC); !DefaultEarliestTime().Equal(want) {
+		t.Errorf("DefaultEarliestTime() = %v, want %v", DefaultEarliestTime(), want)
+	}
+
+	// Options.EarliestTime moves the line either way.
+	refused := errors.New("refused")
+	for _, tt := range []struct {
+		name     string
+		now      time.Time
+		earliest time.Time
+		dials    bool
+	}{
+		{"now, before a later earliest time", time.Now(), time.Now().Add(time.Hour), false},
+		{"1970, after an earlier earliest time", time.Unix(3600, 0), time.Unix(0, 0), true},
+	} {
+		dialled := false
+		_, err := Dial(context.Background(), Account{Server: "smtp.example.com:587"}, Options{
+			Now:          func() time.Time { return tt.now },
+			EarliestTime: tt.earliest,
+			Dial: func(context.Context, string, string) (net.Conn, error) {
+				dialled = true
+				return nil, refused
+			},
+		})
+		if dialled != tt.dials || errors.Is(err, ErrClockNotSet) == tt.dials {
+			t.Errorf("%s: dialled %v, Dial = %v", tt.name, dialled, err)
+		}
+	}
 }
 
-// REQ-05: TLS is required unless the account explicitly allows otherwise (a lab setting); then the session
-// goes on in clear and may authenticate.
-func TestREQ05RequireTLSIsTheDefault(t *testing.T) {
+// RFC 3207 §6, RFC 8314 §5.2: TLS is required unless the account explicitly allows otherwise (a lab setting);
+// then the session goes on in clear and may authenticate.
+func TestRequireTLSIsTheDefault(t *testing.T) {
 	noTLS := join(greet, []string{"S: 250-mx.test", "S: 250 AUTH PLAIN"})
 	_, err, s := dialScript(t, StartTLS, smtptest.ScriptOptions{}, nil, join(noTLS, quit)...)
 	if !errors.Is(err, ErrNoStartTLS) {
@@ -431,8 +474,8 @@ func TestREQ05RequireTLSIsTheDefault(t *testing.T) {
 	s.Wait(t)
 }
 
-// REQ-45: 4xx replies are temporary, 5xx are not, at every step.
-func TestREQ45TemporaryOrPermanent(t *testing.T) {
+// RFC 5321 §4.2.1: 4xx replies are temporary, 5xx are not, at every step.
+func TestTemporaryOrPermanent(t *testing.T) {
 	for _, tt := range []struct {
 		reply string
 		temp  bool

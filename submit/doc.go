@@ -14,7 +14,13 @@
 //
 // Credentials never cross the wire before TLS is up with a verified certificate: with StartTLS a server that does
 // not offer STARTTLS, or refuses it, ends the session before AUTH. Only an explicit AllowInsecureAuth, meant for
-// lab use, lifts that rule.
+// lab use, lifts that rule. Nor do they show anywhere else: Account.Password and Account.Token are secret.Secret,
+// which prints, logs and marshals as "[redacted]"; their values are read only to check them and to encode them
+// for the wire.
+//
+// Certificates cannot be checked against a clock that is wrong, and a board without a real-time clock starts in
+// 1970. Dial and Check refuse to connect while the clock reads earlier than Options.EarliestTime
+// (DefaultEarliestTime unless set) and return ErrClockNotSet, which is temporary: the clock is set later.
 //
 // A security setting that does not match the port is told within seconds, as ErrSecurityMismatch, in words
 // that name the setting to change. With StartTLS, a server that sends not a single byte of greeting within

@@ -36,11 +36,6 @@ func (e *Error) Unwrap() error { return e.Err }
 // Temporary reports whether a later attempt may succeed without any change of settings.
 func (e *Error) Temporary() bool { return e.Temp }
 
-// replyError wraps an unexpected reply. RFC 5321 §4.2.1: 4xx may succeed later, 5xx will not.
-func replyError(op string, rep *smtpauth.Reply) *Error {
-	return &Error{Op: op, Reply: rep, Temp: rep.Class() == 4}
-}
-
 // IsTemporary reports whether err says a later attempt may succeed unchanged.
 func IsTemporary(err error) bool {
 	var t interface{ Temporary() bool }

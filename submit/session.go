@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/scangate/gateway/internal/secret"
 	"github.com/scangate/gateway/smtpauth"
 )
 
@@ -27,6 +29,9 @@ const (
 	// ImplicitTLS starts TLS as soon as the TCP connection is up (port 465, RFC 8314).
 	ImplicitTLS
 )
+
+// Securities lists the security settings ParseSecurity reads, as the settings write them.
+func Securities() []string { return []string{StartTLS.String(), ImplicitTLS.String()} }
 
 // ParseSecurity reads "starttls" or "tls".
 func ParseSecurity(s string) (Security, error) {
@@ -53,12 +58,13 @@ type Account struct {
 	Security Security
 	// User and Password authenticate the session; Token (an OAuth 2.0 access token) is used instead of the
 	// password by XOAUTH2 and OAUTHBEARER; ClientCert is presented in the TLS handshake and used by EXTERNAL.
-	// With none of them the session submits without AUTH.
+	// With none of them the session submits without AUTH. Password and Token print as "[redacted]" however an
+	// Account is formatted, logged or marshalled.
 	User       string
-	Password   string
-	Token      string
+	Password   secret.Secret
+	Token      secret.Secret
 	ClientCert *tls.Certificate
-	// Mechanisms overrides the SASL mechanism preference (smtpauth.DefaultPreference).
+	// Mechanisms overrides the SASL mechanism preference (the order of smtpauth.Mechanisms).
 	Mechanisms []string
 	// PasswordTransition allows one PLAIN login when the server answers 432 (RFC 4954 §6).
 	PasswordTransition bool
@@ -76,7 +82,7 @@ type Account struct {
 }
 
 func (a *Account) authenticates() bool {
-	return a.User != "" || a.Token != "" || a.ClientCert != nil
+	return a.User != "" || a.Token.Reveal() != "" || a.ClientCert != nil
 }
 
 // Timeouts bound each step. RFC 5321 §4.5.3.2 asks for per-command timeouts, with these minimums for the
@@ -162,14 +168,18 @@ type Options struct {
 	LookupHost func(ctx context.Context, host string) ([]string, error)
 	// Now is the clock that certificates are checked against; nil means time.Now.
 	Now func() time.Time
+	// EarliestTime is the earliest reading of Now that the session believes; the zero value means
+	// DefaultEarliestTime(). Before it, the session does not connect and returns ErrClockNotSet.
+	EarliestTime time.Time
 }
 
-// EarliestPlausibleTime is the earliest clock reading the gateway believes. A board without a real-time clock
-// starts in 1970, when every certificate looks "not yet valid"; rather than report a bad certificate, the
-// session refuses to start TLS until the clock is set (house rule: no TLS before the clock is plausible).
-var EarliestPlausibleTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// DefaultEarliestTime returns the earliest clock reading a session believes by default: 2026-01-01 UTC. A board
+// without a real-time clock starts in 1970, when every certificate looks "not yet valid" (RFC 5280 §4.1.2.5);
+// rather than report a bad certificate, the session refuses to start TLS until the clock is set, and the
+// gateway waits for the clock to pass this time before it sends.
+func DefaultEarliestTime() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
-// ErrClockNotSet means the clock reads earlier than EarliestPlausibleTime.
+// ErrClockNotSet means the clock reads earlier than Options.EarliestTime.
 var ErrClockNotSet = errors.New("the clock is not set, so certificates cannot be checked")
 
 // ErrSecurityMismatch means the account's security setting does not match what the server's port speaks:
@@ -202,6 +212,12 @@ type Session struct {
 // the step in progress (in Dial, Send or Quit) returns a temporary *Error that wraps ctx.Err(). A caller that
 // wants a mail in flight to finish after a stop request passes a context that is not cancelled
 // (context.WithoutCancel); every step also has its own timeout (Options.Timeouts). Quit or Close releases ctx.
+//
+// Errors are *submit.Error, whose Op names the step that failed and whose Reply is the server's, if it sent one.
+// An authentication failure wraps the *smtpauth.Error, so errors.Is(err, smtpauth.ErrCredentials) and the other
+// smtpauth sentinels work; a certificate that does not verify wraps ErrCertificate; a stop wraps ctx.Err(); a
+// network or TLS failure wraps the error it came with. ErrClockNotSet, ErrNoStartTLS and ErrSecurityMismatch
+// are wrapped where they apply.
 func Dial(ctx context.Context, acct Account, opts Options) (*Session, error) {
 	s, err := dial(ctx, acct, opts)
 	if err != nil {
@@ -220,7 +236,10 @@ func dial(ctx context.Context, acct Account, opts Options) (*Session, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Now().Before(EarliestPlausibleTime) {
+	if opts.EarliestTime.IsZero() {
+		opts.EarliestTime = DefaultEarliestTime()
+	}
+	if opts.Now().Before(opts.EarliestTime) {
 		return nil, &Error{Op: "TLS", Temp: true, Err: ErrClockNotSet}
 	}
 	s := &Session{acct: acct, opts: opts, host: host, port: port, ctx: ctx}
@@ -325,8 +344,8 @@ func (s *Session) greeting() error {
 	if err != nil {
 		return err
 	}
-	if rep.Code != 220 {
-		return replyError("greeting", rep)
+	if e := unexpected("greeting", rep, 220); e != nil {
+		return e
 	}
 	return nil
 }
@@ -398,28 +417,21 @@ func (s *Session) hello() error {
 		name = "localhost"
 	}
 	s.ext, s.esmtp = nil, false
-	rep, err := s.cmd("EHLO", "EHLO "+name)
+	rep, err := s.expect("EHLO", "EHLO "+name, 250)
 	if err != nil {
-		return err
-	}
-	if rep.Code == 250 {
-		s.esmtp = true
-		s.ext = make(map[string]string)
-		for _, l := range rep.Lines[1:] {
-			k, v, _ := strings.Cut(l, " ")
-			s.ext[strings.ToUpper(k)] = v
+		if rep == nil || rep.Class() != 5 {
+			return err
 		}
-		return nil
-	}
-	if rep.Class() != 5 {
-		return replyError("EHLO", rep)
-	}
-	rep, err = s.cmd("HELO", "HELO "+name)
-	if err != nil {
+		// A server that does not know EHLO refuses it with a 5xx (RFC 5321 §4.1.4): greet it the old way,
+		// without extensions.
+		_, err = s.expect("HELO", "HELO "+name, 250)
 		return err
 	}
-	if rep.Code != 250 {
-		return replyError("HELO", rep)
+	s.esmtp = true
+	s.ext = make(map[string]string)
+	for _, l := range rep.Lines[1:] {
+		k, v, _ := strings.Cut(l, " ")
+		s.ext[strings.ToUpper(k)] = v
 	}
 	return nil
 }
@@ -463,13 +475,9 @@ func (s *Session) startTLS() error {
 		s.quit()
 		return &Error{Op: "STARTTLS", Temp: true, Err: ErrNoStartTLS}
 	}
-	rep, err := s.cmd("STARTTLS", "STARTTLS")
-	if err != nil {
+	if _, err := s.expect("STARTTLS", "STARTTLS", 220); err != nil {
+		s.quit() // after a refusal (454); a session out of step sends nothing
 		return err
-	}
-	if rep.Code != 220 {
-		s.quit()
-		return replyError("STARTTLS", rep)
 	}
 	if s.r.Buffered() > 0 {
 		// More text came in clear right behind the 220. It is not TLS, and text that arrived in clear cannot
@@ -685,6 +693,35 @@ func (s *Session) cmd(op, line string) (*smtpauth.Reply, error) {
 	return s.cmdWithin(op, line, s.opts.Timeouts.Command)
 }
 
+// expect sends one command and reads its reply, each under the command timeout. A reply whose code is not one
+// of codes becomes the step's *Error, temporary for 4xx: every command that needs a given answer is judged
+// here. The reply comes back with that error too, for a step that goes on after a refusal (EHLO falls back to
+// HELO); after a failure to send or to read there is none.
+func (s *Session) expect(op, line string, codes ...int) (*smtpauth.Reply, error) {
+	return s.expectWithin(op, line, s.opts.Timeouts.Command, codes...)
+}
+
+// expectWithin is expect under the timeout d.
+func (s *Session) expectWithin(op, line string, d time.Duration, codes ...int) (*smtpauth.Reply, error) {
+	rep, err := s.cmdWithin(op, line, d)
+	if err != nil {
+		return nil, err
+	}
+	if e := unexpected(op, rep, codes...); e != nil {
+		return rep, e
+	}
+	return rep, nil
+}
+
+// unexpected returns nil when rep's code is one of codes, or else the error of step op that carries the reply.
+// RFC 5321 §4.2.1: 4xx may succeed later, 5xx will not.
+func unexpected(op string, rep *smtpauth.Reply, codes ...int) *Error {
+	if slices.Contains(codes, rep.Code) {
+		return nil
+	}
+	return &Error{Op: op, Reply: rep, Temp: rep.Class() == 4}
+}
+
 // cmdWithin sends one command and reads its reply, each under the timeout d.
 func (s *Session) cmdWithin(op, line string, d time.Duration) (*smtpauth.Reply, error) {
 	if s.broken != nil {
@@ -759,6 +796,10 @@ func xtext(s string) string {
 // replies are read in order (RFC 2920). Send returns the recipients the server refused when at least one was
 // accepted; when all are refused or any other step fails it returns an error and resets the transaction so
 // that the session can go on with the next message.
+//
+// Errors are *submit.Error, whose Op names the step (MAIL, RCPT, DATA) and whose Reply is the server's refusal,
+// if it sent one; each refused recipient's RcptError.Err is one too. A message larger than the server's SIZE
+// wraps ErrTooLarge; a failure to read or write wraps the network error, and leaves the session unusable.
 func (s *Session) Send(env Envelope, body io.Reader) ([]RcptError, error) {
 	if len(env.To) == 0 {
 		return nil, &Error{Op: "RCPT", Err: errors.New("no recipients")}
@@ -780,29 +821,26 @@ func (s *Session) Send(env Envelope, body io.Reader) ([]RcptError, error) {
 
 // sendLockStep waits for each reply before the next command (RFC 5321 §4.3.1).
 func (s *Session) sendLockStep(cmds, to []string, body io.Reader) ([]RcptError, error) {
-	rep, err := s.cmd("MAIL", cmds[0])
-	if err != nil {
+	if _, err := s.expect("MAIL", cmds[0], 250); err != nil {
+		s.reset() // after a refusal; a session out of step sends nothing
 		return nil, err
-	}
-	if rep.Code != 250 {
-		s.reset()
-		return nil, replyError("MAIL", rep)
 	}
 	var refused []RcptError
 	for i, addr := range to {
+		// A refused recipient does not end the transaction: the reply is kept, and the others go on.
 		rep, err := s.cmd("RCPT", cmds[1+i])
 		if err != nil {
 			return nil, err
 		}
-		if rep.Code != 250 && rep.Code != 251 {
-			refused = append(refused, RcptError{Addr: addr, Err: replyError("RCPT", rep)})
+		if e := unexpected("RCPT", rep, 250, 251); e != nil {
+			refused = append(refused, RcptError{Addr: addr, Err: e})
 		}
 	}
 	if len(refused) == len(to) {
 		s.reset()
 		return nil, allRefused(refused)
 	}
-	rep, err = s.cmd("DATA", "DATA")
+	rep, err := s.cmd("DATA", "DATA")
 	if err != nil {
 		return nil, err
 	}
@@ -828,17 +866,17 @@ func (s *Session) sendPipelined(cmds, to []string, body io.Reader) ([]RcptError,
 		if err != nil {
 			return nil, err
 		}
-		if rep.Code != 250 && rep.Code != 251 {
-			refused = append(refused, RcptError{Addr: addr, Err: replyError("RCPT", rep)})
+		if e := unexpected("RCPT", rep, 250, 251); e != nil {
+			refused = append(refused, RcptError{Addr: addr, Err: e})
 		}
 	}
 	dataRep, err := s.read("DATA", s.opts.Timeouts.Command)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case mailRep.Code != 250:
-		err = replyError("MAIL", mailRep)
+	switch mailErr := unexpected("MAIL", mailRep, 250); {
+	case mailErr != nil:
+		err = mailErr
 	case len(refused) == len(to):
 		err = allRefused(refused)
 		refused = nil
@@ -865,9 +903,9 @@ func allRefused(refused []RcptError) error {
 
 // data sends the body after the 354 reply rep and reads the final reply.
 func (s *Session) data(rep *smtpauth.Reply, body io.Reader) error {
-	if rep.Code != 354 {
+	if e := unexpected("DATA", rep, 354); e != nil {
 		s.reset()
-		return replyError("DATA", rep)
+		return e
 	}
 	if err := s.writeBody(body); err != nil {
 		s.broken = err
@@ -877,8 +915,8 @@ func (s *Session) data(rep *smtpauth.Reply, body io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if rep.Code != 250 {
-		return replyError("DATA", rep)
+	if e := unexpected("DATA", rep, 250); e != nil {
+		return e
 	}
 	return nil
 }
@@ -924,23 +962,20 @@ func (s *Session) reset() { s.cmd("RSET", "RSET") }
 
 // Quit ends the session politely and closes the connection. It waits for the reply to QUIT at most
 // Timeouts.Quit, and not at all once the session's context is done.
+//
+// Errors are *submit.Error with Op "QUIT": a reply other than 221, or a failure to send, read or close, which
+// wraps the network error. The mail sent before is accepted whatever Quit returns.
 func (s *Session) Quit() error {
 	err := s.quit()
-	if cerr := s.Close(); err == nil {
-		err = cerr
+	if cerr := s.Close(); err == nil && cerr != nil {
+		err = s.ioError("QUIT", cerr)
 	}
 	return err
 }
 
 func (s *Session) quit() error {
-	rep, err := s.cmdWithin("QUIT", "QUIT", s.opts.Timeouts.Quit)
-	if err != nil {
-		return err
-	}
-	if rep.Code != 221 {
-		return replyError("QUIT", rep)
-	}
-	return nil
+	_, err := s.expectWithin("QUIT", "QUIT", s.opts.Timeouts.Quit, 221)
+	return err
 }
 
 // Close drops the connection without QUIT, and releases the session's context.

@@ -104,7 +104,8 @@ func TestWrongPassword(t *testing.T) {
 	}
 }
 
-// REQ-02/REQ-03: a certificate that does not verify ends the session before any credential is sent.
+// RFC 8314 §5.3, RFC 4954 §14: a certificate that does not verify ends the session before any credential is
+// sent.
 func TestCertificateNotTrusted(t *testing.T) {
 	ca, err := smtpserver.NewAuthority(time.Now())
 	if err != nil {
@@ -149,7 +150,7 @@ func TestCertificateNotTrusted(t *testing.T) {
 	}
 }
 
-// REQ-04: a server that does not offer STARTTLS gets QUIT, never AUTH or MAIL.
+// RFC 8314 §5.2: a server that does not offer STARTTLS gets QUIT, never AUTH or MAIL.
 func TestNoStartTLS(t *testing.T) {
 	got := fakeServer(t, []string{
 		"S: 220 mx.test ESMTP",
@@ -165,8 +166,8 @@ func TestNoStartTLS(t *testing.T) {
 	got.wait(t)
 }
 
-// REQ-10: 454 to STARTTLS is temporary, and the session ends without AUTH.
-func TestREQ10StartTLSRefused(t *testing.T) {
+// RFC 3207 §4: 454 to STARTTLS is temporary, and the session ends without AUTH.
+func TestStartTLSRefused(t *testing.T) {
 	got := fakeServer(t, []string{
 		"S: 220 mx.test ESMTP",
 		"C: EHLO gw.test",
