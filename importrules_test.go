@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,7 +26,17 @@ type rule struct {
 	forbidden string   // import path prefix
 	allowed   []string // package path prefixes (relative to the module) that may depend on forbidden
 	direct    bool     // the rule is about direct imports only
+	only      []string // when set, the rule applies to exactly these packages (relative to the module)
 }
+
+// core is the appliance's core: the job flow and the delivery loop, which its edges (the front panel, later
+// the sign-in and the relay) and the command line drive.
+const core = "appliance"
+
+// corePeers are what the core must not link: the edges' parts, and the demo's peers, which live in the
+// command so that the firmware's core carries no mail server or machine simulator.
+var corePeers = []string{module + "/panel", module + "/board", module + "/smtpserver", module + "/device/mfpsim",
+	"github.com/creack/pty", "github.com/emersion/go-smtp"}
 
 func rules() []rule {
 	var rs []rule
@@ -43,12 +54,42 @@ func rules() []rule {
 			allowed:   allowed,
 		})
 	}
+	for _, p := range corePeers {
+		rs = append(rs, rule{why: "the core speaks its own types and links no edge or demo peer", forbidden: p, only: []string{core}})
+	}
 	return append(rs,
-		rule{"only board opens real hardware buses", "periph.io/x/host", []string{"board"}, true},
-		rule{"only the serial transport in device uses go.bug.st/serial", "go.bug.st/serial", []string{"device"}, true},
-		rule{"nothing but cmd/gateway imports appliance", module + "/appliance", []string{"appliance", "cmd/gateway"}, false},
-		rule{"submit may use smtpauth, no other domain package", module + "/submit", []string{"submit", "appliance", "cmd/gateway"}, false},
+		rule{why: "only board opens real hardware buses", forbidden: "periph.io/x/host", allowed: []string{"board"}, direct: true},
+		rule{why: "only the serial transport in device uses go.bug.st/serial", forbidden: "go.bug.st/serial", allowed: []string{"device"}, direct: true},
+		rule{why: "only the appliance's edges and cmd/gateway import appliance", forbidden: module + "/appliance",
+			allowed: []string{"appliance", "cmd/gateway"}},
+		rule{why: "submit may use smtpauth, no other domain package", forbidden: module + "/submit",
+			allowed: []string{"submit", "appliance", "cmd/gateway"}},
+		rule{why: "go-smtp is the demo's and the tests' server; the client side is our own", forbidden: "github.com/emersion/go-smtp",
+			allowed: []string{"smtpserver", "smtptest"}, direct: true},
 	)
+}
+
+// isTestPackage reports whether a package exists for tests: fakes and peers named like periph's gpiotest or
+// like gpiofake, and the runner of outside tools.
+func isTestPackage(path string) bool {
+	return strings.HasSuffix(path, "test") || strings.HasSuffix(path, "fake") || path == module+"/internal/toolrun"
+}
+
+// testImports lists the imports of fakes and test peers by a package that is not one itself: production code
+// runs on real parts (a fake display in the firmware is how a sim board once worked).
+func testImports(pkgs map[string]pkgDeps) []string {
+	var out []string
+	for pkg, pd := range pkgs {
+		if isTestPackage(pkg) {
+			continue
+		}
+		for _, d := range pd.imports {
+			if isTestPackage(d) {
+				out = append(out, fmt.Sprintf("%s imports %s: production code does not import a test package", pkg, d))
+			}
+		}
+	}
+	return out
 }
 
 // pkgDeps are the direct imports and all dependencies of one package.
@@ -60,7 +101,7 @@ func violations(pkgs map[string]pkgDeps, rs []rule) []string {
 	for pkg, pd := range pkgs {
 		rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
 		for _, r := range rs {
-			if allowedFor(rel, r) {
+			if allowedFor(rel, r) || len(r.only) > 0 && !slices.Contains(r.only, rel) {
 				continue
 			}
 			ds := pd.deps
@@ -110,7 +151,7 @@ func TestImportRules(t *testing.T) {
 	if len(deps) < 5 {
 		t.Fatalf("go list found only %d packages", len(deps))
 	}
-	for _, v := range violations(deps, rules()) {
+	for _, v := range append(violations(deps, rules()), testImports(deps)...) {
 		t.Error(v)
 	}
 }
@@ -126,6 +167,12 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{module + "/submit", module + "/appliance"},
 		{module + "/spool", module + "/document/internal/x"},
 		{module + "/board", module + "/device"},
+		{module + "/appliance", module + "/panel"},
+		{module + "/appliance", module + "/board"},
+		{module + "/appliance", module + "/smtpserver"},
+		{module + "/appliance", "github.com/creack/pty"},
+		{module + "/smtpauth", "github.com/emersion/go-smtp"},
+		{module + "/config", module + "/appliance"},
 	} {
 		if v := violations(map[string]pkgDeps{bad.pkg: {[]string{bad.dep}, []string{bad.dep}}}, rules()); len(v) == 0 {
 			t.Errorf("%s importing %s was not caught", bad.pkg, bad.dep)
@@ -137,7 +184,11 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{module + "/board", "periph.io/x/host/v3"},
 		{module + "/device", "go.bug.st/serial"},
 		{module + "/cmd/gateway", module + "/appliance"},
-		{module + "/board", module + "/panel/paneltest"},
+		{module + "/appliance/frontpanel", module + "/appliance"},
+		{module + "/appliance/frontpanel", module + "/panel"},
+		{module + "/appliance/frontpanel", module + "/board"},
+		{module + "/cmd/gateway", module + "/smtpserver"},
+		{module + "/smtpserver", "github.com/emersion/go-smtp"},
 	} {
 		if v := violations(map[string]pkgDeps{ok.pkg: {[]string{ok.dep}, []string{ok.dep}}}, rules()); len(v) != 0 {
 			t.Errorf("allowed import flagged: %v", v)
@@ -147,6 +198,13 @@ func TestImportRulesCatchViolations(t *testing.T) {
 	through := pkgDeps{imports: []string{module + "/device"}, deps: []string{module + "/device", "go.bug.st/serial"}}
 	if v := violations(map[string]pkgDeps{module + "/appliance": through}, rules()); len(v) != 0 {
 		t.Errorf("indirect dependency flagged: %v", v)
+	}
+	// Production code may not import a fake; fakes and tests may.
+	if v := testImports(map[string]pkgDeps{module + "/board": {imports: []string{module + "/panel/paneltest"}}}); len(v) != 1 {
+		t.Errorf("a production import of a fake: %v", v)
+	}
+	if v := testImports(map[string]pkgDeps{module + "/smtptest": {imports: []string{module + "/internal/toolrun"}}}); len(v) != 0 {
+		t.Errorf("a test peer's import flagged: %v", v)
 	}
 	// A domain package may not reach another one indirectly.
 	hidden := pkgDeps{imports: []string{module + "/spool"}, deps: []string{module + "/spool", module + "/device"}}

@@ -11,23 +11,17 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/scangate/gateway/config"
-	"github.com/scangate/gateway/panel"
+	"github.com/scangate/gateway/internal/secret"
 	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
 )
-
-// Outcome is what became of one attempt at a job, for the panel and the send command.
-type Outcome struct {
-	Job *spool.Job
-	// Err is the attempt's error, nil when the mail was accepted.
-	Err error
-}
 
 // Deliverer runs the delivery loop over the spool: it sends the jobs that are due, several in one SMTP session,
 // and applies the retry policy to each outcome.
@@ -38,8 +32,8 @@ type Deliverer struct {
 	jitter func() float64
 
 	mu       sync.Mutex
-	watchers map[string][]chan any // job ID → channels of panel.Event and Outcome
-	stopped  map[string]bool       // jobs staff stopped: held instead of sent
+	watchers map[string][]chan Update // job ID → the channels of those who watch it
+	stopped  map[string]bool          // jobs staff stopped: held instead of sent
 
 	// Owned by the loop's goroutine:
 	told      map[string]bool // unreadable jobs already logged, so that each is logged once
@@ -54,7 +48,7 @@ func (g *Gateway) NewDeliverer() (*Deliverer, error) {
 		return nil, err
 	}
 	return &Deliverer{g: g, sp: sp, kick: make(chan struct{}, 1), jitter: rand.Float64,
-		watchers: map[string][]chan any{}, stopped: map[string]bool{}, told: map[string]bool{}}, nil
+		watchers: map[string][]chan Update{}, stopped: map[string]bool{}, told: map[string]bool{}}, nil
 }
 
 // Kick makes the loop look at the queue now (a job was queued or retried).
@@ -69,25 +63,49 @@ func (d *Deliverer) Kick() {
 // progress never takes, for the outcome.
 const watchBuffer = 64
 
-// Watch returns a channel that receives the progress (panel.Event) and the outcome (Outcome) of the next
-// attempt at job id; it is closed after the outcome. The loop never waits for the reader: progress that finds
-// the channel full is dropped, and the outcome always finds its slot.
-func (d *Deliverer) Watch(id string) <-chan any {
-	ch := make(chan any, watchBuffer)
+// Watch returns a channel that receives the progress and then the outcome of the next attempt at job id; it is
+// closed after the outcome. The loop never waits for the reader: progress that finds the channel full is
+// dropped, and the outcome always finds its slot.
+func (d *Deliverer) Watch(id string) <-chan Update { return d.watch(id) }
+
+func (d *Deliverer) watch(id string) chan Update {
+	ch := make(chan Update, watchBuffer)
 	d.mu.Lock()
 	d.watchers[id] = append(d.watchers[id], ch)
 	d.mu.Unlock()
 	return ch
 }
 
-func (d *Deliverer) report(id string, ev panel.Event) {
+// WatchQueued is Watch for a job just queued, which the loop may have attempted already, between the queueing
+// and the call: then there is nothing left to watch, and done holds the outcome as the job records it.
+func (d *Deliverer) WatchQueued(j *spool.Job) (updates <-chan Update, done *Outcome) {
+	ch := d.watch(j.ID)
+	now, err := d.sp.Get(j.ID)
+	if err != nil || now.Attempts == j.Attempts || now.State == spool.Sending {
+		return ch, nil // still to come: the outcome will reach ch
+	}
+	d.unwatch(j.ID, ch)
+	return nil, &Outcome{Job: now}
+}
+
+// unwatch drops the watch ch of job id.
+func (d *Deliverer) unwatch(id string, ch chan Update) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.watchers[id] = slices.DeleteFunc(d.watchers[id], func(c chan Update) bool { return c == ch })
+	if len(d.watchers[id]) == 0 {
+		delete(d.watchers, id)
+	}
+}
+
+func (d *Deliverer) report(id string, p Progress) {
 	d.g.beat(&d.g.beatDelivery)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, ch := range d.watchers[id] {
 		// Every send on a registered channel happens under d.mu, so the length cannot grow under us.
 		if len(ch) < cap(ch)-1 {
-			ch <- ev
+			ch <- Update{Progress: &p}
 		}
 	}
 }
@@ -98,7 +116,7 @@ func (d *Deliverer) finish(o Outcome) {
 	delete(d.watchers, o.Job.ID)
 	d.mu.Unlock()
 	for _, ch := range chs {
-		ch <- o // never blocks: report leaves the last slot free
+		ch <- Update{Outcome: &o} // never blocks: report leaves the last slot free
 		close(ch)
 	}
 }
@@ -129,9 +147,7 @@ func (d *Deliverer) isStopped(id string) bool {
 func (d *Deliverer) hold(j *spool.Job) {
 	j.State, j.Stopped = spool.Held, true
 	j.LastResult, j.LastDetail = "Stopped", "Stopped with the Stop key; retry it from the queue to send it."
-	if err := d.sp.Update(j); err != nil {
-		d.g.opts.Log.Error("updating job", "job", j.ID, "err", err)
-	}
+	d.update(j)
 	d.finish(Outcome{Job: j})
 }
 
@@ -285,34 +301,64 @@ func (d *Deliverer) accountHeld() *spool.Hold {
 	}
 	if h != nil {
 		d.g.opts.Log.Info("account settings changed: lifting the hold", "was", h.Result)
-		d.sp.ClearHold()
-	}
-	jobs, _, _ := d.sp.List()
-	for _, j := range jobs {
-		if j.State == spool.Held && j.AccountHold {
-			j.State, j.AccountHold = spool.Queued, false
-			d.sp.Update(j)
+		if err := d.sp.ClearHold(); err != nil {
+			d.g.opts.Log.Error("lifting the account hold", "err", err)
 		}
 	}
+	d.changeJobs(func(j *spool.Job) bool { return j.State == spool.Held && j.AccountHold },
+		func(j *spool.Job) { j.State, j.AccountHold = spool.Queued, false })
 	return nil
 }
 
 // holdQueued holds the jobs queued while the account is held, and tells whoever waits for them.
 func (d *Deliverer) holdQueued(h *spool.Hold) {
-	jobs, _, _ := d.sp.List()
+	held := d.changeJobs(func(j *spool.Job) bool { return j.State == spool.Queued }, func(j *spool.Job) {
+		j.State, j.AccountHold, j.LastResult, j.LastDetail = spool.Held, true, h.Result, h.Detail
+	})
+	for _, j := range held {
+		d.finish(Outcome{Job: j})
+	}
+}
+
+// changeJobs makes change to every job that match selects, each under the job's lock and read afresh, so that
+// what another process did meanwhile (gateway queue retry) is not overwritten; a job busy elsewhere is left
+// for the next pass. It returns the jobs changed.
+func (d *Deliverer) changeJobs(match func(*spool.Job) bool, change func(*spool.Job)) []*spool.Job {
+	jobs, _, err := d.sp.List()
+	if err != nil {
+		d.g.opts.Log.Error("reading the spool", "err", err)
+		return nil
+	}
+	var changed []*spool.Job
 	for _, j := range jobs {
-		if j.State != spool.Queued {
+		if !match(j) {
 			continue
 		}
-		j.State, j.AccountHold, j.LastResult, j.LastDetail = spool.Held, true, h.Result, h.Detail
-		d.sp.Update(j)
-		d.finish(Outcome{Job: j})
+		unlock, err := d.sp.Lock(j.ID)
+		if err != nil {
+			continue
+		}
+		if j, err = d.sp.Get(j.ID); err == nil && match(j) {
+			change(j)
+			d.update(j)
+			changed = append(changed, j)
+		}
+		unlock()
+	}
+	return changed
+}
+
+// update writes the job's new state; a failure is logged: the loop goes on, and the job's file keeps its last
+// state, which Recover and the next pass make good.
+func (d *Deliverer) update(j *spool.Job) {
+	if err := d.sp.Update(j); err != nil {
+		d.g.opts.Log.Error("updating job", "job", j.Number, "err", err)
 	}
 }
 
 // accountFingerprint identifies the account settings, so that a hold is lifted when they change. It is made
 // of the settings as written (and the CA file's content), so that it is the same in every process.
-func accountFingerprint(a config.Account, auth config.Auth, pw, token config.Secret) string {
+func accountFingerprint(a config.Account, auth config.Auth, pw, token secret.Secret) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s", a.Server, a.Security, a.User, pw.Reveal(),
 		token.Reveal(), strings.Join(auth.Mechanisms, ","), a.PinSHA256, a.ClientCert, a.ClientKey)
@@ -417,8 +463,12 @@ func (d *Deliverer) send(sess *submit.Session, j *spool.Job) ([]submit.RcptError
 		}
 		refused, total = append(refused, r...), total+n
 		j.Parts[i].Sent = true
-		d.sp.Update(j)
 		d.journalPart(j, i, n)
+		if err := d.sp.Update(j); err != nil {
+			// The part went, but the spool cannot say so: a later attempt would send it again. Stop here
+			// rather than send more parts the spool cannot account for.
+			return refused, total, fmt.Errorf("appliance: recording part %d of job %d as sent: %w", i+1, j.Number, err)
+		}
 	}
 	return refused, total, nil
 }
@@ -434,12 +484,12 @@ func (d *Deliverer) sendFile(sess *submit.Session, j *spool.Job, path string) ([
 	if err != nil {
 		return nil, 0, err
 	}
-	d.report(j.ID, panel.Event{Stage: panel.StageSending, Total: st.Size()})
+	d.report(j.ID, Progress{Stage: StageSending, Total: st.Size()})
 	from := j.From
 	if a, err := mail.ParseAddress(j.From); err == nil {
 		from = a.Address
 	}
-	body := &progressReader{r: f, total: st.Size(), report: func(ev panel.Event) { d.report(j.ID, ev) }}
+	body := &progressReader{r: f, total: st.Size(), report: func(p Progress) { d.report(j.ID, p) }}
 	refused, err := sess.Send(submit.Envelope{From: from, To: j.To, Size: st.Size()}, body)
 	return refused, st.Size(), err
 }
@@ -508,7 +558,7 @@ func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptErro
 			short, long = "Gave up", "Gave up after retrying for "+d.g.policy().WithDefaults().Lifetime.String()+": "+long
 		} else {
 			j.State, j.NextAttempt = spool.Deferred, at
-			retry := at.In(time.Local).Format("15:04")
+			retry := RetryTime(at)
 			short = short + " - retry " + retry
 			long = long + " The scan stays queued; next attempt at " + retry + "."
 		}
@@ -524,9 +574,7 @@ func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptErro
 		j.State = spool.Failed
 	}
 	j.LastResult, j.LastDetail = short, long
-	if uerr := d.sp.Update(j); uerr != nil {
-		d.g.opts.Log.Error("updating job", "job", j.ID, "err", uerr)
-	}
+	d.update(j)
 	entry.Outcome, entry.Result, entry.Detail = actionNames[act], short, long
 	if len(refused) > 0 {
 		entry.Outcome = "sent, refused " + strings.Join(j.Refused, ", ")
@@ -551,13 +599,9 @@ func (d *Deliverer) holdAccount(short, long string, now time.Time) {
 	if err := d.sp.SetHold(spool.Hold{Since: now, Result: short, Detail: long, Account: d.g.s().fingerprint}); err != nil {
 		d.g.opts.Log.Error("holding the account", "err", err)
 	}
-	jobs, _, _ := d.sp.List()
-	for _, j := range jobs {
-		if j.State == spool.Queued || j.State == spool.Deferred {
-			j.State, j.AccountHold, j.LastResult, j.LastDetail = spool.Held, true, short, long
-			d.sp.Update(j)
-		}
-	}
+	d.changeJobs(func(j *spool.Job) bool { return j.State == spool.Queued || j.State == spool.Deferred }, func(j *spool.Job) {
+		j.State, j.AccountHold, j.LastResult, j.LastDetail = spool.Held, true, short, long
+	})
 }
 
 // progressReader reports sending progress about every percent.
@@ -566,7 +610,7 @@ type progressReader struct {
 	done   int64
 	total  int64
 	last   int64
-	report func(panel.Event)
+	report func(Progress)
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
@@ -574,7 +618,7 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	p.done += int64(n)
 	if p.done-p.last >= p.total/100 || err == io.EOF {
 		p.last = p.done
-		p.report(panel.Event{Stage: panel.StageSending, Done: p.done, Total: p.total})
+		p.report(Progress{Stage: StageSending, Done: p.done, Total: p.total})
 	}
 	return n, err
 }

@@ -20,8 +20,6 @@ import (
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device/mfpsim"
 	"github.com/scangate/gateway/document"
-	"github.com/scangate/gateway/panel"
-	"github.com/scangate/gateway/panel/paneltest"
 	"github.com/scangate/gateway/smtpserver"
 	"github.com/scangate/gateway/smtptest"
 	"github.com/scangate/gateway/spool"
@@ -287,7 +285,7 @@ func TestRunRecoversInterruptedJobs(t *testing.T) {
 	l.sp.Update(j)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- l.g.Run(ctx, nil, PanelOptions{}) }()
+	go func() { done <- l.g.Deliver(ctx, nil) }()
 	deadline := time.Now().Add(hangGuard)
 	for l.job(t, j.ID).State != spool.Sent && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -315,7 +313,7 @@ func TestSendWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- daemon.Run(ctx, nil, PanelOptions{}) }()
+	go func() { done <- daemon.Deliver(ctx, nil) }()
 	for daemon.beatDelivery.Load() == 0 { // the delivery loop has not started yet
 		select {
 		case err := <-done:
@@ -327,7 +325,7 @@ func TestSendWaits(t *testing.T) {
 	if err != nil || out.Job.State != spool.Sent {
 		t.Fatalf("Send with a daemon: %+v, %v", out.Job, err)
 	}
-	if err := l.g.Run(ctx, nil, PanelOptions{}); err == nil {
+	if err := l.g.Deliver(ctx, nil); err == nil {
 		t.Error("a second delivery loop started on the same spool")
 	}
 	cancel()
@@ -494,36 +492,6 @@ func TestMissingScanFailsOnce(t *testing.T) {
 	l.d.Step(context.Background())
 	if j = l.job(t, j.ID); j.State != spool.Failed || j.LastResult != "File missing" || j.Attempts != 1 {
 		t.Fatalf("job without its scan: %+v", j)
-	}
-}
-
-// A job stopped on purpose waits in the queue without lighting the Error LED; a held one lights it.
-func TestStoppedJobIsNoError(t *testing.T) {
-	l := newLoop(t, "right")
-	j := l.enqueue(t)
-	l.d.Stop(j.ID)
-	if j = l.job(t, j.ID); j.State != spool.Held || !j.Stopped {
-		t.Fatalf("stopped job %+v", j)
-	}
-	p, err := panel.New(paneltest.NewDisplay(16, 2), panel.Config{}, l.clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Event(l.g.queueEvent(l.d))
-	if p.LEDs().Error {
-		t.Errorf("the Error LED is lit for a stopped job:\n%s", p.Screen())
-	}
-	if _, err := l.sp.Retry(j.ID); err != nil {
-		t.Fatal(err)
-	}
-	if j = l.job(t, j.ID); j.Stopped {
-		t.Errorf("a retried job still counts as stopped: %+v", j)
-	}
-	j.State, j.LastResult = spool.Held, "Mail too large"
-	l.sp.Update(j)
-	p.Event(l.g.queueEvent(l.d))
-	if !p.LEDs().Error {
-		t.Error("the Error LED is off for a held job")
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device"
-	"github.com/scangate/gateway/panel"
 	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
 )
@@ -85,7 +84,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 // be valid). The panel shows Setup and leads to Settings; the first save that completes the account (Apply)
 // puts the gateway to work.
 func NewSetup(cfg *config.Config, opts Options) (*Gateway, error) {
-	if err := cfg.Validate(false); err != nil {
+	if err := Validate(cfg, false); err != nil {
 		return nil, err
 	}
 	if g, err := New(cfg, opts); err == nil {
@@ -105,7 +104,7 @@ var ErrNotSetUp = errors.New("appliance: the mail account is not set up")
 // Apply checks cfg and puts it in force: the next job, delivery attempt or panel screen uses it. The spool
 // directory is the one the gateway started with.
 func (g *Gateway) Apply(cfg *config.Config) error {
-	if err := cfg.Validate(true); err != nil {
+	if err := Validate(cfg, true); err != nil {
 		return err
 	}
 	acct, err := Account(cfg, g.opts.RootCAs)
@@ -141,6 +140,18 @@ func (g *Gateway) Healthy() bool {
 }
 
 func (g *Gateway) beat(b *atomic.Int64) { b.Store(g.opts.Now().UnixNano()) }
+
+// PanelAlive tells Healthy that the front panel's loop is alive; an edge with a panel calls it every tick.
+func (g *Gateway) PanelAlive() { g.beat(&g.beatPanel) }
+
+// PanelGone tells Healthy that the front panel's loop has ended on purpose.
+func (g *Gateway) PanelGone() { g.beatPanel.Store(0) }
+
+// Log returns the gateway's logger, for its edges.
+func (g *Gateway) Log() *slog.Logger { return g.opts.Log }
+
+// Now returns the gateway's clock reading, for its edges.
+func (g *Gateway) Now() time.Time { return g.opts.Now() }
 
 // s returns the settings in force.
 func (g *Gateway) s() *settings { return g.cur.Load() }
@@ -192,8 +203,8 @@ func Account(cfg *config.Config, rootCAs *x509.CertPool) (submit.Account, error)
 		Server:             a.Server,
 		Security:           sec,
 		User:               a.User,
-		Password:           pw.Reveal(),
-		Token:              token.Reveal(),
+		Password:           pw,
+		Token:              token,
 		ClientCert:         clientCert,
 		Mechanisms:         cfg.Auth.Mechanisms,
 		PasswordTransition: cfg.Auth.PasswordTransition,
@@ -202,15 +213,6 @@ func Account(cfg *config.Config, rootCAs *x509.CertPool) (submit.Account, error)
 		HelloName:          a.HelloName,
 		AllowInsecureAuth:  a.AllowInsecureAuth,
 	}, nil
-}
-
-// Destinations returns the address book as panel destinations.
-func Destinations(cfg *config.Config) []panel.Destination {
-	book := make([]panel.Destination, len(cfg.AddressBook))
-	for i, d := range cfg.AddressBook {
-		book[i] = panel.Destination{Name: d.Name, Address: d.Address}
-	}
-	return book
 }
 
 func (g *Gateway) submitOptions() submit.Options {
@@ -253,10 +255,10 @@ func (g *Gateway) policy() spool.Policy {
 		Lifetime: g.s().cfg.Spool.Lifetime.Duration}
 }
 
-func (g *Gateway) pull(ctx context.Context, sink device.Sink, report func(panel.Event)) ([]device.File, error) {
-	report(panel.Event{Stage: panel.StageReceiving})
+func (g *Gateway) pull(ctx context.Context, sink device.Sink, report func(Progress)) ([]device.File, error) {
+	report(Progress{Stage: StageReceiving})
 	files, err := Pull(ctx, g.s().cfg.Device, sink, func(p device.Progress) {
-		report(panel.Event{Stage: panel.StageReceiving, Page: p.Index + 1, Done: p.Bytes, Total: p.Total})
+		report(Progress{Stage: StageReceiving, Page: p.Index + 1, Done: p.Bytes, Total: p.Total})
 	})
 	if err != nil {
 		return nil, err

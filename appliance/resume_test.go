@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/device/mfpsim"
-	"github.com/scangate/gateway/panel"
 )
 
 // cutConn is the machine's end of a network serial link that is unplugged after limit bytes (never, if
@@ -65,12 +65,12 @@ func TestCutPullResumes(t *testing.T) {
 	r := newRig(t, "", "right")
 	r.cfg.Device.Port, r.cfg.Device.TCP = "", ln.Addr().String()
 	g := r.gateway(t)
-	dest := panel.Destination{Name: "Sales", Address: "sales@example.com"}
+	dest := config.Destination{Name: "Sales", Address: "sales@example.com"}
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
 
 	go machineSends(len(data) / 2)
-	job, err := g.Scan(ctx, dest, func(panel.Event) {})
+	job, err := g.Scan(ctx, dest, func(Progress) {})
 	if err == nil {
 		t.Fatalf("a pull cut in the middle queued job %+v", job)
 	}
@@ -85,7 +85,7 @@ func TestCutPullResumes(t *testing.T) {
 	partial, _ := os.Stat(kept[0])
 
 	go machineSends(0)
-	job, err = g.Scan(ctx, dest, func(panel.Event) {})
+	job, err = g.Scan(ctx, dest, func(Progress) {})
 	if err != nil {
 		t.Fatalf("the second pull: %v", err)
 	}

@@ -6,17 +6,16 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/scangate/gateway/board"
 	"github.com/scangate/gateway/spool"
 )
 
 // ErrDaemonRunning means another process already runs the delivery loop on this spool.
 var ErrDaemonRunning = errors.New("appliance: another gateway process already delivers from this spool")
 
-// Run runs the appliance: the delivery loop and, when the board has a panel, the front panel. It returns when
-// ctx ends (after the mail in flight), when the user quits the panel, or with PanelOptions.Once after the first
-// job.
-func (g *Gateway) Run(ctx context.Context, b *board.Board, o PanelOptions) error {
+// Deliver runs the delivery loop on the spool until ctx ends: it takes the spool's daemon lock (only one
+// process delivers from a spool), calls ready, if not nil, with the running loop, for the edges that hand it
+// jobs (the front panel), and returns once the loop has stopped (the mail in flight has had its grace).
+func (g *Gateway) Deliver(ctx context.Context, ready func(*Deliverer)) error {
 	sp, err := g.queue()
 	if err != nil {
 		return err
@@ -33,16 +32,10 @@ func (g *Gateway) Run(ctx context.Context, b *board.Board, o PanelOptions) error
 	if err != nil {
 		return err
 	}
-	if b == nil || b.Display == nil {
-		return d.Run(ctx)
+	if ready != nil {
+		ready(d)
 	}
-	lctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(lctx) }()
-	err = g.RunPanel(ctx, b, d, o)
-	cancel()
-	<-done
-	return err
+	return d.Run(ctx)
 }
 
 // pollInterval is how often Send looks at its job while another process delivers it.
@@ -73,9 +66,10 @@ func (g *Gateway) Send(ctx context.Context, files, to []string, subject string, 
 	}
 	watch := d.Watch(job.ID)
 	d.Step(ctx)
-	for m := range watch {
-		if o, ok := m.(Outcome); ok {
-			return o, nil
+	// The pass ran in this goroutine: whatever it had to say about the job is in the channel now.
+	for len(watch) > 0 {
+		if u := <-watch; u.Outcome != nil {
+			return *u.Outcome, nil
 		}
 	}
 	// The job was not attempted (the account is held, say): report it as it stands.

@@ -1,21 +1,18 @@
 package config
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/mail"
 	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/scangate/gateway/internal/secret"
 )
 
 // Config is the whole of the gateway's settings.
@@ -38,8 +35,8 @@ type Account struct {
 	Security string `toml:"security"`
 	User     string `toml:"user"`
 	// Password is the account's password; PasswordFile, when set, names a file that holds it instead.
-	Password     Secret `toml:"password"`
-	PasswordFile string `toml:"password_file"`
+	Password     secret.Secret `toml:"password"`
+	PasswordFile string        `toml:"password_file"`
 	// From is the sender, e.g. "Front desk scanner <scanner@example.com>".
 	From string `toml:"from"`
 	// CAFile names a PEM file of certificate authorities to trust instead of the system's.
@@ -68,10 +65,6 @@ type Auth struct {
 	PasswordTransition bool `toml:"password_transition"`
 }
 
-// Mechanisms lists the SASL mechanism names auth.mechanisms may hold.
-var Mechanisms = []string{"EXTERNAL", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1",
-	"OAUTHBEARER", "XOAUTH2", "CRAM-MD5", "PLAIN", "LOGIN"}
-
 // Device is the link to the fax/MFP machine.
 type Device struct {
 	// Name is how the panel calls the machine.
@@ -89,7 +82,7 @@ type Device struct {
 	Parity   string `toml:"parity"`
 	StopBits int    `toml:"stop_bits"`
 	// Flow is the flow control: "none", "rtscts" or "xonxoff". XON/XOFF suits zmodem only, which escapes those
-	// bytes in its data.
+	// bytes in its data (package device owns the names and the rule).
 	Flow string `toml:"flow"`
 	// Protocol is the file-transfer protocol: "zmodem" (the main path), "ymodem", "xmodem" or "xmodem-1k".
 	Protocol string `toml:"protocol"`
@@ -110,7 +103,8 @@ type Mail struct {
 
 // Board chooses the hardware profile and says how the panel of a real board is wired.
 type Board struct {
-	// Profile is "sim" (terminal panel), "none" (no panel), "rpi" (Raspberry Pi) or "beaglebone".
+	// Profile is "sim" (terminal panel), "none" (no panel), "rpi" (Raspberry Pi) or "beaglebone" (package
+	// board owns the list and checks the board settings).
 	Profile string `toml:"profile"`
 	// I2CBus is the I2C bus of the LCD, by number ("1") or name ("/dev/i2c-1"); empty means the profile's
 	// (rpi 1, beaglebone 2).
@@ -120,33 +114,23 @@ type Board struct {
 	// Cols and Rows are the size of the LCD: 16x2 when 0, also 20x2, 20x4, 40x2.
 	Cols int `toml:"cols"`
 	Rows int `toml:"rows"`
-	// KeyPins overrides the profile's key pins: key name (see KeyNames) to pin name as the board's GPIO
+	// KeyPins overrides the profile's key pins: key name (the panel's keys) to pin name as the board's GPIO
 	// driver knows it, e.g. { send = "GPIO26" } on a Raspberry Pi or { ok = "P8_16" } on a BeagleBone. An
 	// empty pin name takes the key away.
 	KeyPins map[string]string `toml:"key_pins"`
-	// LEDPins overrides the profile's LED pins the same way (see LEDNames).
+	// LEDPins overrides the profile's LED pins the same way (the board's LEDs).
 	LEDPins map[string]string `toml:"led_pins"`
 	// Watchdog is the hardware watchdog device the rpi and beaglebone profiles keep alive while the gateway
 	// is healthy; empty disables it.
 	Watchdog string `toml:"watchdog"`
 }
 
-// The names board.profile, the keys of board.key_pins and those of board.led_pins take. Package board
-// checks that they are its own.
-var (
-	BoardProfiles = []string{"sim", "none", "rpi", "beaglebone"}
-	KeyNames      = []string{"up", "down", "left", "right", "ok", "back", "send", "stop"}
-	LEDNames      = []string{"ready", "sending", "error"}
-)
-
 // Panel tunes the front panel.
 type Panel struct {
-	// PIN guards the settings on the panel: 4 to 8 digits. Change the default.
+	// PIN guards the settings on the panel (the panel's rule: 4 to 8 digits); empty means the panel's
+	// default, 0000. Change it.
 	PIN string `toml:"pin"`
 }
-
-// DefaultPIN is the admin PIN until someone changes it.
-const DefaultPIN = "0000"
 
 // Spool says where jobs are kept, how much room they may take, and how failed deliveries are retried.
 type Spool struct {
@@ -206,7 +190,6 @@ func Default() *Config {
 			Subject: "Scan from {device} {date} {time} ({pages} pages)",
 			Body:    "The attached PDF holds {pages} scanned pages from {device}, sent to {dest} on {date} at {time}.\n",
 		},
-		Panel: Panel{PIN: DefaultPIN},
 		Board: Board{Profile: "none", Watchdog: "/dev/watchdog"},
 		Spool: Spool{
 			Dir:        "/var/spool/scangate",
@@ -251,9 +234,19 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-// Validate checks the settings that every command needs. account says whether the mail account must be
-// complete (commands that send mail) or may be left empty (convert, pull).
-func (c *Config) Validate(account bool) error {
+// Bad records one problem of the settings: the setting's key as the file writes it ("device.flow") and what is
+// wrong with it.
+type Bad func(key, format string, args ...any)
+
+// Check is a check of the settings that a part of the gateway owns: the names and rules of what it
+// implements (protocols, mechanisms, board profiles), which this package does not copy. It reports each
+// problem through bad.
+type Check func(c *Config, bad Bad)
+
+// Validate checks the settings that every command needs, then those of checks, and reports every problem at
+// once, each naming its setting. account says whether the mail account must be complete (commands that send
+// mail) or may be left empty (convert, pull).
+func (c *Config) Validate(account bool, checks ...Check) error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
@@ -266,9 +259,6 @@ func (c *Config) Validate(account bool) error {
 			bad("account.server", "%q is not host:port", a.Server)
 		} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			bad("account.server", "port %q out of range 1-65535", port)
-		}
-		if a.Security != "starttls" && a.Security != "tls" {
-			bad("account.security", "%q is neither starttls nor tls", a.Security)
 		}
 		if a.User != "" && a.Password == "" && a.PasswordFile == "" && a.TokenFile == "" {
 			bad("account.password", "missing for user %q (set password, password_file or token_file)", a.User)
@@ -291,9 +281,6 @@ func (c *Config) Validate(account bool) error {
 			bad("account.from", "%q is not an e-mail address", a.From)
 		}
 	}
-	if !validPIN(c.Panel.PIN) {
-		bad("panel.pin", "must be 4 to 8 digits")
-	}
 	sp := c.Spool
 	if sp.Dir == "" {
 		bad("spool.dir", "missing")
@@ -307,11 +294,6 @@ func (c *Config) Validate(account bool) error {
 	if sp.RetryFirst.Duration <= 0 || sp.RetryMax.Duration < sp.RetryFirst.Duration || sp.Lifetime.Duration < sp.RetryFirst.Duration {
 		bad("spool.retry_first", "retry_first must be positive, and retry_max and lifetime at least as long")
 	}
-	for _, m := range c.Auth.Mechanisms {
-		if !slices.Contains(Mechanisms, strings.ToUpper(m)) {
-			bad("auth.mechanisms", "unknown mechanism %q (known: %s)", m, strings.Join(Mechanisms, ", "))
-		}
-	}
 	if c.Device.Timeout.Duration <= 0 {
 		bad("device.timeout", "must be positive")
 	}
@@ -319,7 +301,6 @@ func (c *Config) Validate(account bool) error {
 		bad("device.baud", "%d out of range", c.Device.Baud)
 	}
 	c.Device.validate(bad)
-	c.Board.validate(bad)
 	for _, t := range []struct{ key, s string }{{"mail.subject", c.Mail.Subject}, {"mail.body", c.Mail.Body}} {
 		if err := CheckTemplate(t.s); err != nil {
 			bad(t.key, "%v", err)
@@ -334,6 +315,9 @@ func (c *Config) Validate(account bool) error {
 			bad(key+".address", "%q is not an e-mail address", d.Address)
 		}
 	}
+	for _, check := range checks {
+		check(c, bad)
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
 	}
@@ -344,9 +328,6 @@ func (c *Config) Validate(account bool) error {
 func (d Device) validate(bad func(key, format string, args ...any)) {
 	if d.USB != "" && d.TCP != "" {
 		bad("device.usb", "set either usb or tcp, not both")
-	}
-	if d.USB != "" && !validUSB(d.USB) {
-		bad("device.usb", "%q is not VID:PID or VID:PID:SERIAL with hex ids (e.g. 0403:6001)", d.USB)
 	}
 	if d.TCP != "" {
 		if host, port, err := net.SplitHostPort(d.TCP); err != nil || host == "" {
@@ -364,81 +345,6 @@ func (d Device) validate(bad func(key, format string, args ...any)) {
 	if d.StopBits != 0 && d.StopBits != 1 && d.StopBits != 2 {
 		bad("device.stop_bits", "%d is not 1 or 2", d.StopBits)
 	}
-	switch strings.ToLower(d.Flow) {
-	case "", "none", "rtscts":
-	case "xonxoff":
-		if !strings.EqualFold(d.Protocol, "zmodem") {
-			bad("device.flow", "xonxoff would swallow the XON/XOFF bytes inside %s blocks; use rtscts or none "+
-				"(only zmodem escapes them)", d.Protocol)
-		}
-	default:
-		bad("device.flow", "%q is not none, rtscts or xonxoff", d.Flow)
-	}
-}
-
-// validate checks the board settings; sizes of 0 stand for 16x2.
-func (b Board) validate(bad func(key, format string, args ...any)) {
-	if !slices.Contains(BoardProfiles, b.Profile) {
-		bad("board.profile", "%q is not one of %s", b.Profile, strings.Join(BoardProfiles, ", "))
-	}
-	cols, rows := cmp.Or(b.Cols, 16), cmp.Or(b.Rows, 2)
-	if cols < 16 || !(rows == 2 && cols <= 40 || rows == 4 && cols <= 20) {
-		bad("board.cols", "%dx%d is not an LCD size the panel supports (2 rows of 16 to 40 columns, or 4 rows of 16 to 20)",
-			cols, rows)
-	}
-	if a := b.LCDAddress; a != 0 && (a < 0x08 || a > 0x77) {
-		bad("board.lcd_address", "%#x is not a 7-bit I2C address (backpacks answer at 0x20-0x27 or 0x38-0x3F)", a)
-	}
-	users := map[string]string{} // pin name -> the key or light it serves
-	for _, t := range []struct {
-		key   string
-		pins  map[string]string
-		names []string
-	}{{"board.key_pins", b.KeyPins, KeyNames}, {"board.led_pins", b.LEDPins, LEDNames}} {
-		for _, name := range slices.Sorted(maps.Keys(t.pins)) {
-			pin := strings.TrimSpace(t.pins[name])
-			switch {
-			case !slices.Contains(t.names, strings.ToLower(strings.TrimSpace(name))):
-				bad(t.key, "unknown name %q (valid: %s)", name, strings.Join(t.names, ", "))
-			case strings.ContainsAny(pin, " \t"):
-				bad(t.key+"."+name, "%q is not a pin name", pin)
-			case pin == "":
-			case users[strings.ToUpper(pin)] != "":
-				bad(t.key+"."+name, "pin %s is given to %s too", pin, users[strings.ToUpper(pin)])
-			default:
-				users[strings.ToUpper(pin)] = name
-			}
-		}
-	}
-	if b.Watchdog != "" && !filepath.IsAbs(b.Watchdog) {
-		bad("board.watchdog", "%q is not an absolute path (e.g. /dev/watchdog; empty disables it)", b.Watchdog)
-	}
-}
-
-// validUSB reports whether s is VID:PID or VID:PID:SERIAL with ids of 1 to 4 hex digits.
-func validUSB(s string) bool {
-	parts := strings.SplitN(s, ":", 3)
-	if len(parts) < 2 || (len(parts) == 3 && parts[2] == "") {
-		return false
-	}
-	for _, id := range parts[:2] {
-		if _, err := strconv.ParseUint(id, 16, 16); err != nil || len(id) > 4 {
-			return false
-		}
-	}
-	return true
-}
-
-func validPIN(s string) bool {
-	if len(s) < 4 || len(s) > 8 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func validFingerprint(s string) bool {
@@ -456,7 +362,7 @@ func validFingerprint(s string) bool {
 
 // PasswordValue returns the account's password, reading PasswordFile if it is set (one trailing newline is
 // dropped; see ReadSecretFile for what the file must be).
-func (a *Account) PasswordValue() (Secret, error) {
+func (a *Account) PasswordValue() (secret.Secret, error) {
 	if a.PasswordFile == "" {
 		return a.Password, nil
 	}
@@ -464,11 +370,11 @@ func (a *Account) PasswordValue() (Secret, error) {
 	if err != nil {
 		return "", err
 	}
-	return Secret(strings.TrimSuffix(strings.TrimSuffix(b, "\n"), "\r")), nil
+	return secret.Secret(strings.TrimSuffix(strings.TrimSuffix(b, "\n"), "\r")), nil
 }
 
 // TokenValue returns the OAuth access token from TokenFile, or "" when none is configured.
-func (a *Account) TokenValue() (Secret, error) {
+func (a *Account) TokenValue() (secret.Secret, error) {
 	if a.TokenFile == "" {
 		return "", nil
 	}
@@ -476,7 +382,7 @@ func (a *Account) TokenValue() (Secret, error) {
 	if err != nil {
 		return "", err
 	}
-	return Secret(strings.TrimSpace(b)), nil
+	return secret.Secret(strings.TrimSpace(b)), nil
 }
 
 // MaxSecretFile bounds a password or token file: a secret is short, and a path that names something else

@@ -6,6 +6,6 @@
 // Validate checks everything before any device is opened and reports every problem at once, each naming the
 // setting in the file's own words ("account.server: ...").
 //
-// Passwords are held as Secret, whose printed form is always "[redacted]": a Config can be logged or shown in an
+// Passwords are held as secret.Secret, whose printed form is always "[redacted]": a Config can be logged or shown in an
 // error without leaking the password.
 package config

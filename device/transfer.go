@@ -3,6 +3,7 @@ package device
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -152,10 +153,13 @@ func BytesFile(name string, mod time.Time, data []byte) SendFile {
 	}
 }
 
-// protocols maps each protocol name to its constructors.
+// protocols maps each protocol name to its constructors, and says whether the protocol escapes the XON and
+// XOFF bytes in its data (only then can it run under XON/XOFF flow control, which takes those bytes out of the
+// line).
 var protocols = map[string]struct {
-	receiver func(Options) Receiver
-	sender   func(Options) Sender
+	receiver   func(Options) Receiver
+	sender     func(Options) Sender
+	escapesXON bool
 }{
 	"ymodem": {
 		receiver: func(o Options) Receiver { return newYmodemReceiver(o) },
@@ -163,7 +167,35 @@ var protocols = map[string]struct {
 	},
 	"xmodem":    {receiver: func(o Options) Receiver { return NewXmodemReceiver(o) }, sender: func(o Options) Sender { return newXmodemSender(o, false) }},
 	"xmodem-1k": {receiver: func(o Options) Receiver { return NewXmodemReceiver(o) }, sender: func(o Options) Sender { return newXmodemSender(o, true) }},
-	"zmodem":    {receiver: func(o Options) Receiver { return NewZmodem(o, ZmodemOptions{}) }, sender: func(o Options) Sender { return NewZmodem(o, ZmodemOptions{}) }},
+	"zmodem": {receiver: func(o Options) Receiver { return NewZmodem(o, ZmodemOptions{}) }, sender: func(o Options) Sender { return NewZmodem(o, ZmodemOptions{}) },
+		escapesXON: true},
+}
+
+// Flows lists the flow control settings SerialConfig.Flow takes, "none" first.
+func Flows() []string { return []string{FlowNone, FlowRTSCTS, FlowXONXOFF} }
+
+// ErrFlowProtocol is wrapped by CheckLink's error about a protocol that cannot run under the flow control.
+var ErrFlowProtocol = errors.New("device: flow control and protocol do not go together")
+
+// CheckLink checks a protocol name and a flow control setting, and that the two go together: XON/XOFF takes
+// the bytes 0x11 and 0x13 out of the line, so it suits a protocol that escapes them in its data (ZMODEM), not
+// one whose blocks carry them as they are. The error wraps ErrUnknownProtocol, ErrInvalidConfig (an unknown
+// flow) or ErrFlowProtocol.
+func CheckLink(protocol, flow string) error {
+	p, ok := protocols[strings.ToLower(protocol)]
+	if !ok {
+		return unknownProtocol(protocol)
+	}
+	switch f := strings.ToLower(flow); f {
+	case "", FlowNone, FlowRTSCTS:
+	case FlowXONXOFF:
+		if !p.escapesXON {
+			return fmt.Errorf("%w: xonxoff would swallow the XON/XOFF bytes inside %s blocks; use rtscts or none", ErrFlowProtocol, protocol)
+		}
+	default:
+		return invalidConfig("unknown flow control %q (want %s)", flow, strings.Join(Flows(), ", "))
+	}
+	return nil
 }
 
 // Protocols lists the protocol names NewReceiver and NewSender accept.

@@ -119,11 +119,14 @@
 // # Settings
 //
 // Settings (account, address book, device, PIN) are edited on a copy made
-// when the right PIN is entered. Save checks the copy: a required field
-// missing, a port outside 1-65535, an address net/mail does not parse, more
-// than MaxBook entries, a choice the device does not know, XON/XOFF without
-// zmodem; a problem shows in two lines (what, and where: "Not an address",
-// "Book 3 address") and nothing is asked. Otherwise the panel sends
+// when the right PIN is entered. Save checks what a panel can tell: a
+// required field missing, a port outside 1-65535, an address net/mail does
+// not parse, more than MaxBook entries, a value outside the lists of
+// Config.Choices (which the packages that implement them own); a problem
+// shows in two lines (what, and where: "Not an address", "Book 3 address")
+// and nothing is asked. The rules of those packages (XON/XOFF only with a
+// protocol that escapes those bytes, say) are checked by the appliance when
+// it saves, and a refusal comes back in the answer. Otherwise the panel sends
 // RequestSaveSettings and shows "Saving..." until the answer. Only when
 // Answer.OK do the saved settings take effect on the panel (the address
 // book of the ready screen, the PIN); after a failure the settings in force

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/scangate/gateway/internal/secret"
 )
 
 // The admin PIN's lockout: after maxTries wrong PINs in a row the settings
@@ -293,9 +295,11 @@ func (p *Panel) openAccount() Request {
 		return []item{
 			field("Server", a.Server, textWheel, maxHost, false, func(p *Panel, s string) { p.edit.Account.Server = s }),
 			field("Port", port, digitWheel, maxPortLen, false, func(p *Panel, s string) { p.edit.Account.Port, _ = strconv.Atoi(s) }),
-			choice("Security", a.Security, securities, func(p *Panel, s string) { p.edit.Account.Security = s }),
+			choice("Security", a.Security, p.choices.Securities, func(p *Panel, s string) { p.edit.Account.Security = s }),
 			field("User", a.User, textWheel, maxAddress, false, func(p *Panel, s string) { p.edit.Account.User = s }),
-			field("Password", a.Password, textWheel, maxPassword, true, func(p *Panel, s string) { p.edit.Account.Password = s }),
+			field("Password", a.Password.Reveal(), textWheel, maxPassword, true, func(p *Panel, s string) {
+				p.edit.Account.Password = secret.Secret(s)
+			}),
 			field("Sender", a.From, textWheel, maxAddress, false, func(p *Panel, s string) { p.edit.Account.From = s }),
 		}
 	}})
@@ -312,8 +316,8 @@ func (p *Panel) openDevice() Request {
 		return []item{
 			field("Port", d.Port, textWheel, maxPath, false, func(p *Panel, s string) { p.edit.Device.Port = s }),
 			choice("Baud", strconv.Itoa(d.Baud), speeds, func(p *Panel, s string) { p.edit.Device.Baud, _ = strconv.Atoi(s) }),
-			choice("Protocol", d.Protocol, protocols, func(p *Panel, s string) { p.edit.Device.Protocol = s }),
-			choice("Flow", d.Flow, flows, func(p *Panel, s string) { p.edit.Device.Flow = s }),
+			choice("Protocol", d.Protocol, p.choices.Protocols, func(p *Panel, s string) { p.edit.Device.Protocol = s }),
+			choice("Flow", d.Flow, p.choices.Flows, func(p *Panel, s string) { p.edit.Device.Flow = s }),
 		}
 	}})
 	return Request{}
@@ -383,7 +387,7 @@ func (p *Panel) openEntry(i int) Request {
 // openNewPIN asks for a new PIN twice.
 func (p *Panel) openNewPIN() Request {
 	e := newEditor("New PIN", "", digitWheel, MaxPIN, func(p *Panel, first *editor) Request {
-		if !validPIN(first.text()) {
+		if !ValidPIN(first.text()) {
 			p.setHint(hintPINLength)
 			return Request{}
 		}
@@ -409,7 +413,7 @@ func (p *Panel) openNewPIN() Request {
 
 // save checks the edited settings and asks the appliance to save them.
 func (p *Panel) save() Request {
-	if prob := p.edit.check(); prob != nil {
+	if prob := p.edit.check(p.choices); prob != nil {
 		p.push(message(prob.what, 1, prob.where))
 		return Request{}
 	}

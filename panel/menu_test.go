@@ -20,6 +20,9 @@ var office = panel.Config{
 	Device:  panel.Device{Port: "/dev/ttyUSB0", Baud: 115200, Protocol: "ymodem", Flow: "none"},
 	PIN:     "2468",
 	Version: "1.4.0", Serial: "SG-0042",
+	// The lists the mail session and the device layer own, as the appliance hands them on.
+	Choices: panel.Choices{Securities: []string{"starttls", "tls"}, Protocols: []string{"zmodem", "ymodem", "xmodem", "xmodem-1k"},
+		Flows: []string{"none", "rtscts", "xonxoff"}},
 }
 
 func officeSettings() panel.Settings {

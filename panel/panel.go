@@ -63,6 +63,8 @@ type Config struct {
 	// PIN is the admin PIN (MinPIN to MaxPIN digits); empty means
 	// DefaultPIN.
 	PIN string
+	// Choices are the values offered where a setting is picked from a list.
+	Choices Choices
 	// Version and Serial are shown under About.
 	Version, Serial string
 	// Blink makes the marker of a held or failed job blink. Leave it off
@@ -117,6 +119,7 @@ type Panel struct {
 	version    string
 	serial     string
 	blink      bool
+	choices    Choices
 
 	set      Settings // the settings in force, the address book among them
 	sel      int
@@ -169,7 +172,7 @@ func New(d display.TextDisplay, cfg Config, now func() time.Time) (*Panel, error
 	if cfg.Selected < 0 || cfg.Selected >= max(len(cfg.Book), 1) {
 		return nil, fmt.Errorf("panel: selected destination %d outside the address book of %d", cfg.Selected, len(cfg.Book))
 	}
-	if cfg.PIN != "" && !validPIN(cfg.PIN) {
+	if cfg.PIN != "" && !ValidPIN(cfg.PIN) {
 		return nil, fmt.Errorf("panel: the PIN must be %d to %d digits", MinPIN, MaxPIN)
 	}
 	if now == nil {
@@ -177,7 +180,7 @@ func New(d display.TextDisplay, cfg Config, now func() time.Time) (*Panel, error
 	}
 	p := &Panel{
 		d: d, cols: cols, rows: rows, row0: d.MinRow(), col0: d.MinCol(),
-		name: cfg.DeviceName, now: now, version: cfg.Version, serial: cfg.Serial, blink: cfg.Blink,
+		name: cfg.DeviceName, now: now, version: cfg.Version, serial: cfg.Serial, blink: cfg.Blink, choices: cfg.Choices,
 		set: Settings{Account: cfg.Account, Book: slices.Clone(cfg.Book), Device: cfg.Device, PIN: cfg.PIN},
 		sel: cfg.Selected, shown: make([]string, rows),
 	}

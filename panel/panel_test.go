@@ -12,6 +12,7 @@ import (
 
 	"periph.io/x/conn/v3/display"
 
+	"github.com/scangate/gateway/internal/secret"
 	"github.com/scangate/gateway/panel"
 	"github.com/scangate/gateway/panel/paneltest"
 )
@@ -851,7 +852,7 @@ var walkConfigs = []panel.Config{
 		c.Book = numbered(100)
 		c.Book[0] = panel.Destination{Name: strings.Repeat("Very long name ", 5), Address: strings.Repeat("a", 100) + "@example.com"}
 		c.DeviceName, c.Blink = strings.Repeat("ä", 30), true
-		c.Account.Password = strings.Repeat("p", 128)
+		c.Account.Password = secret.Secret(strings.Repeat("p", 128))
 		c.Device.Baud = 7200
 	}),
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/scangate/gateway/internal/secret"
 )
 
 // MaxBook is the largest address book the panel edits.
@@ -20,14 +22,23 @@ const (
 	MaxPIN = 8
 )
 
-// Choices offered by the settings screens. A configured baud rate that is
-// not in bauds is offered as well.
-var (
-	securities = []string{"starttls", "tls"}
-	bauds      = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400}
-	protocols  = []string{"zmodem", "ymodem", "xmodem"}
-	flows      = []string{"none", "rtscts", "xonxoff"}
-)
+// bauds are the line speeds the settings screens offer; a configured rate
+// that is not among them is offered as well.
+var bauds = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400}
+
+// Choices are the values the settings screens offer for the settings picked
+// from a list. The packages that implement them own the lists (the mail
+// session its security modes, the device layer its protocols and flow
+// controls), and the appliance hands them on: the panel keeps no copy. A
+// value that is not in its list cannot be saved; an empty list offers the
+// value already set and nothing else. Rules between settings (XON/XOFF only
+// with a protocol that escapes those bytes) are the owners' to check when
+// the appliance saves.
+type Choices struct {
+	Securities []string
+	Protocols  []string
+	Flows      []string
+}
 
 // Settings is everything the admin can change on the panel. The panel edits
 // a copy and hands the whole of it to the appliance with
@@ -50,8 +61,10 @@ type Account struct {
 	Port int
 	// Security is "starttls" or "tls".
 	Security string
-	// User and Password log in; both may be empty.
-	User, Password string
+	// User and Password log in; both may be empty. The password never shows: not on the screen (its field
+	// shows stars), not when the settings are printed or logged.
+	User     string
+	Password secret.Secret
 	// From is the sender's address, e.g. "scanner@example.com".
 	From string
 }
@@ -85,8 +98,10 @@ func (s Settings) pin() string {
 // problem is what is wrong with settings, in two short lines for the panel.
 type problem struct{ what, where string }
 
-// check returns the first problem of s, or nil when s can be saved.
-func (s Settings) check() *problem {
+// check returns the first problem of s that the panel can tell, or nil
+// when s can go to the appliance to be saved.
+func (s Settings) check(c Choices) *problem {
+	offered := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
 	a := s.Account
 	switch {
 	case strings.TrimSpace(a.Server) == "":
@@ -95,8 +110,8 @@ func (s Settings) check() *problem {
 		return &problem{"Bad server name", "Account server"}
 	case a.Port < 1 || a.Port > 65535:
 		return &problem{"Port 1 to 65535", "Account port"}
-	case !slices.Contains(securities, a.Security):
-		return &problem{"starttls or tls", "Account security"}
+	case a.Security == "" || !offered(c.Securities, a.Security):
+		return &problem{"Pick security", "Account security"}
 	case strings.TrimSpace(a.From) == "":
 		return &problem{"Missing", "Account sender"}
 	case !isAddress(a.From):
@@ -121,12 +136,10 @@ func (s Settings) check() *problem {
 		return &problem{"Missing", "Device port"}
 	case d.Baud <= 0:
 		return &problem{"Pick a speed", "Device baud"}
-	case !slices.Contains(protocols, d.Protocol):
+	case d.Protocol == "" || !offered(c.Protocols, d.Protocol):
 		return &problem{"Pick a protocol", "Device protocol"}
-	case !slices.Contains(flows, d.Flow):
+	case d.Flow == "" || !offered(c.Flows, d.Flow):
 		return &problem{"Pick a flow", "Device flow"}
-	case d.Flow == "xonxoff" && d.Protocol != "zmodem":
-		return &problem{"Only with zmodem", "Device flow"}
 	}
 	return nil
 }
@@ -138,8 +151,8 @@ func isAddress(s string) bool {
 	return err == nil
 }
 
-// validPIN reports whether s is MinPIN to MaxPIN ASCII digits.
-func validPIN(s string) bool {
+// ValidPIN reports whether s is MinPIN to MaxPIN ASCII digits: the rule of the admin PIN.
+func ValidPIN(s string) bool {
 	if len(s) < MinPIN || len(s) > MaxPIN {
 		return false
 	}

@@ -23,8 +23,8 @@ func TestSaveProblems(t *testing.T) {
 		{"a server with a path", func(c *panel.Config) { c.Account.Server = "smtp.example.com/x" }, "Bad server name", "Account server"},
 		{"port 0", func(c *panel.Config) { c.Account.Port = 0 }, "Port 1 to 65535", "Account port"},
 		{"port 65536", func(c *panel.Config) { c.Account.Port = 65536 }, "Port 1 to 65535", "Account port"},
-		{"no security", func(c *panel.Config) { c.Account.Security = "" }, "starttls or tls", "Account security"},
-		{"ssl", func(c *panel.Config) { c.Account.Security = "ssl" }, "starttls or tls", "Account security"},
+		{"no security", func(c *panel.Config) { c.Account.Security = "" }, "Pick security", "Account security"},
+		{"ssl", func(c *panel.Config) { c.Account.Security = "ssl" }, "Pick security", "Account security"},
 		{"no sender", func(c *panel.Config) { c.Account.From = "" }, "Missing", "Account sender"},
 		{"a sender without a domain", func(c *panel.Config) { c.Account.From = "scanner" }, "Not an address", "Account sender"},
 		{"a sender with a space", func(c *panel.Config) { c.Account.From = "scan ner@example.com" }, "Not an address", "Account sender"},
@@ -37,7 +37,6 @@ func TestSaveProblems(t *testing.T) {
 		{"no speed", func(c *panel.Config) { c.Device.Baud = 0 }, "Pick a speed", "Device baud"},
 		{"kermit", func(c *panel.Config) { c.Device.Protocol = "kermit" }, "Pick a protocol", "Device protocol"},
 		{"dtr", func(c *panel.Config) { c.Device.Flow = "dtr" }, "Pick a flow", "Device flow"},
-		{"xonxoff with ymodem", func(c *panel.Config) { c.Device.Flow = "xonxoff" }, "Only with zmodem", "Device flow"},
 	}
 	for _, tt := range tests {
 		for _, size := range [][2]int{{16, 2}, {20, 4}} {
@@ -63,6 +62,8 @@ func TestSaveProblems(t *testing.T) {
 func TestSaveValidSettings(t *testing.T) {
 	for _, change := range []func(c *panel.Config){
 		func(c *panel.Config) { c.Device.Flow, c.Device.Protocol = "xonxoff", "zmodem" },
+		// Every protocol the device layer offers can be saved (xmodem-1k could not).
+		func(c *panel.Config) { c.Device.Protocol = "xmodem-1k" },
 		func(c *panel.Config) { c.Account.From = "Front desk <scanner@example.com>" },
 		func(c *panel.Config) { c.Account.User, c.Account.Password = "", "" },
 		func(c *panel.Config) { c.Account.Server = "192.0.2.7" },

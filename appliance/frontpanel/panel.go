@@ -1,4 +1,4 @@
-package appliance
+package frontpanel
 
 import (
 	"context"
@@ -6,22 +6,24 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/scangate/gateway/appliance"
 	"github.com/scangate/gateway/board"
+	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/panel"
 	"github.com/scangate/gateway/spool"
 )
 
-// PanelOptions tune RunPanel.
-type PanelOptions struct {
+// Options tune Run.
+type Options struct {
 	// Script, when not empty, is pressed key by key instead of reading the board's keys. A key is pressed
 	// once the previous one has been handled and no job is running.
 	Script []panel.Key
 	// KeyDelay is the pause before each scripted key, so that a reader can follow the screens.
 	KeyDelay time.Duration
-	// Once makes RunPanel return after the first job ends: nil if it was delivered, its error otherwise.
+	// Once makes Run return after the first job ends: nil if it was delivered, its error otherwise.
 	Once bool
 	// OnResult, if set, is called with the outcome of each job.
-	OnResult func(Outcome)
+	OnResult func(appliance.Outcome)
 	// ConfigPath is where settings changed on the panel are saved; empty applies them until the next start.
 	ConfigPath string
 	// Blink makes the marker of a held or failed job blink (real displays and the interactive sim).
@@ -31,24 +33,76 @@ type PanelOptions struct {
 }
 
 // ErrScriptEnded is returned with Once when the scripted keys ran out without starting a job.
-var ErrScriptEnded = errors.New("appliance: the scripted keys ended without sending anything")
+var ErrScriptEnded = errors.New("frontpanel: the scripted keys ended without sending anything")
 
 // ErrQuit is returned when the user quits the interactive panel.
-var ErrQuit = errors.New("appliance: quit")
+var ErrQuit = errors.New("frontpanel: quit")
 
-// RunPanel runs the front panel on board b until ctx ends, the user quits, or (with Once) the first job ends.
-// Jobs are pulled and queued here and delivered by d, whose loop must be running. Slow work the panel asks for
-// (saving settings, testing the account, queue actions) runs in the background and comes back as events, so
-// the key loop never waits on the network or the disk.
-func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o PanelOptions) error {
-	p, err := panel.New(b.Display, g.panelConfig(o), g.opts.Now)
+// Run runs the appliance with its front panel: the delivery loop, and the panel on board b when it has a
+// display. It returns when ctx ends (after the mail in flight has had its grace), when the user quits the
+// panel, or with Options.Once after the first job.
+func Run(ctx context.Context, g *appliance.Gateway, b *board.Board, o Options) error {
+	if b == nil || b.Display == nil {
+		return g.Deliver(ctx, nil)
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	loop := make(chan *appliance.Deliverer, 1)
+	done := make(chan error, 1)
+	go func() { done <- g.Deliver(lctx, func(d *appliance.Deliverer) { loop <- d }) }()
+	var d *appliance.Deliverer
+	select {
+	case d = <-loop:
+	case err := <-done:
+		return err // the loop could not start (another process delivers from this spool, say)
+	}
+	err := (&front{g: g, d: d, b: b, o: o}).run(ctx)
+	cancel()
+	<-done
+	return err
+}
+
+// front is the panel's key loop and what it needs at hand.
+type front struct {
+	g *appliance.Gateway
+	d *appliance.Deliverer
+	b *board.Board
+	o Options
+}
+
+// queueRefresh is how many ticks pass between two looks at the queue and the machine (jobs queued by
+// gateway send, retries made by the delivery loop, a USB adapter plugged in).
+const queueRefresh = 20
+
+// run runs the front panel until ctx ends, the user quits, or (with Once) the first job ends. Jobs are pulled
+// and queued here and delivered by f.d, whose loop is running. Slow work runs in the background and comes back
+// as events, so the key loop never waits on the network or the disk: the panel's requests (saving settings,
+// testing the account, queue actions), and the looks at the spool and at sysfs for the ready screen.
+func (f *front) run(ctx context.Context) error {
+	g, b, o := f.g, f.b, f.o
+	p, err := panel.New(b.Display, f.panelConfig(), g.Now)
 	if err != nil {
 		return err
 	}
+	// The first look is made before the loop starts, so that the first screen is complete.
+	p.Event(f.queueEvent())
+	p.Event(f.notice())
 	b.SetLEDs(p.LEDs())
-	events := make(chan panel.Event, 16)
-	answers := make(chan panel.Event, 8)
-	ends := make(chan Outcome, 1)
+
+	events := make(chan panel.Event, 16)   // progress of the job in progress
+	answers := make(chan []panel.Event, 8) // answers to the panel's requests, with the looks they call for
+	news := make(chan panel.Event, 2)      // the queue and the notice, looked at in the background
+	look := make(chan struct{}, 1)         // asks for a new look
+	ends := make(chan appliance.Outcome, 1)
+	lctx, stopLooking := context.WithCancel(ctx)
+	defer stopLooking()
+	go f.looker(lctx, look, news)
+	refresh := func() {
+		select {
+		case look <- struct{}{}:
+		default: // a look is due already
+		}
+	}
 	var stop context.CancelFunc // cancels the running job; nil when idle
 	defer func() {
 		if stop != nil {
@@ -60,11 +114,9 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o 
 	defer ticker.Stop()
 	script := o.Script
 	scripted := len(script) > 0
-	p.Event(g.queueEvent(d))
-	p.Event(g.machineNotice())
 	ticks := 0
-	g.beat(&g.beatPanel)
-	defer g.beatPanel.Store(0)
+	g.PanelAlive()
+	defer g.PanelGone()
 
 	press := func(k panel.Key) {
 		req := p.Key(k)
@@ -73,21 +125,25 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o 
 			if stop != nil {
 				return
 			}
-			if g.s().setup {
-				short, long := Explain(ErrNotSetUp)
+			if g.NeedsSetup() {
+				short, long := appliance.Explain(appliance.ErrNotSetUp)
 				p.Event(panel.Event{Result: &panel.Result{Short: short, Detail: long}})
 				return
 			}
 			var jctx context.Context
 			jctx, stop = context.WithCancel(ctx)
-			go func() { ends <- g.runJob(jctx, d, req.Dest, events) }()
+			dest := config.Destination{Name: req.Dest.Name, Address: req.Dest.Address}
+			go func() { ends <- f.runJob(jctx, dest, events) }()
 		case panel.RequestStop:
 			if stop != nil {
 				stop()
 			}
 		case panel.RequestNone:
 		default:
-			go func() { answers <- g.answer(ctx, d, req, o.ConfigPath) }()
+			go func() {
+				// A request may change the queue or end the setup: the answer comes with a fresh look.
+				answers <- []panel.Event{f.answer(ctx, req), f.queueEvent(), f.notice()}
+			}()
 		}
 	}
 
@@ -115,16 +171,18 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o 
 			press(k)
 		case ev := <-events:
 			p.Event(ev)
-		case ev := <-answers:
+		case ev := <-news:
 			p.Event(ev)
-			p.Event(g.queueEvent(d))
-			p.Event(g.machineNotice()) // a save may have ended the setup
+		case evs := <-answers:
+			for _, ev := range evs {
+				p.Event(ev)
+			}
 		case end := <-ends:
 			stop() // release the job's context
 			stop = nil
 			drain(events, p)
-			p.Event(panel.Event{Result: panelResult(end)})
-			p.Event(g.queueEvent(d))
+			p.Event(panel.Event{Result: result(end)})
+			refresh()
 			b.SetLEDs(p.LEDs())
 			if o.OnResult != nil {
 				o.OnResult(end)
@@ -133,20 +191,33 @@ func (g *Gateway) RunPanel(ctx context.Context, b *board.Board, d *Deliverer, o 
 				return end.Err
 			}
 		case <-ticker.C:
-			g.beat(&g.beatPanel)
+			g.PanelAlive()
 			p.Tick()
 			if ticks++; ticks%queueRefresh == 0 {
-				p.Event(g.queueEvent(d))
-				p.Event(g.machineNotice())
+				refresh()
 			}
 		}
 		b.SetLEDs(p.LEDs())
 	}
 }
 
-// queueRefresh is how many ticks pass between two looks at the queue (jobs queued by gateway send, retries
-// made by the delivery loop).
-const queueRefresh = 20
+// looker makes the looks the key loop asks for on look, and posts what it sees on news, until ctx ends.
+func (f *front) looker(ctx context.Context, look <-chan struct{}, news chan<- panel.Event) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-look:
+		}
+		for _, ev := range []panel.Event{f.queueEvent(), f.notice()} {
+			select {
+			case news <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
 
 // drain hands the panel the progress events still buffered when a job ends.
 func drain(events chan panel.Event, p *panel.Panel) {
@@ -160,57 +231,73 @@ func drain(events chan panel.Event, p *panel.Panel) {
 	}
 }
 
+// runJob pulls and queues one scan, has the delivery loop send it, and returns the outcome of that attempt.
+// Progress goes to events, dropped rather than block the job when the panel is behind.
+func (f *front) runJob(ctx context.Context, dest config.Destination, events chan<- panel.Event) appliance.Outcome {
+	report := func(pr appliance.Progress) {
+		select {
+		case events <- progressEvent(pr):
+		default:
+		}
+	}
+	job, err := f.g.Scan(ctx, dest, report)
+	if err != nil || job.State == spool.Failed {
+		return appliance.Outcome{Job: job, Err: err}
+	}
+	watch, attempted := f.d.WatchQueued(job)
+	if attempted != nil {
+		return *attempted
+	}
+	f.d.Kick()
+	for {
+		select {
+		case <-ctx.Done():
+			// Stop, confirmed, once the scan is queued: it is held, not sent (unless it has gone already).
+			f.d.Stop(job.ID)
+			return appliance.Outcome{Job: job, Err: ctx.Err()}
+		case u := <-watch:
+			if u.Outcome != nil {
+				return *u.Outcome
+			}
+			report(*u.Progress)
+		}
+	}
+}
+
+// stages maps the job's stages to the panel's.
+var stages = map[appliance.Stage]panel.Stage{
+	appliance.StageReceiving:  panel.StageReceiving,
+	appliance.StageConverting: panel.StageConverting,
+	appliance.StageQueued:     panel.StageQueued,
+	appliance.StageSending:    panel.StageSending,
+}
+
+// progressEvent is a job's progress as the panel shows it.
+func progressEvent(p appliance.Progress) panel.Event {
+	return panel.Event{Stage: stages[p.Stage], Page: p.Page, Done: p.Done, Total: p.Total}
+}
+
+// result puts an outcome on the panel: pages sent, or the reason in a few words.
+func result(o appliance.Outcome) *panel.Result {
+	if o.Err == nil && o.Job != nil && o.Job.State == spool.Sent {
+		return &panel.Result{OK: true, Short: pagesText(o.Job.Pages)}
+	}
+	short, long := appliance.Explain(o.Err)
+	switch {
+	case o.Job != nil && o.Job.State == spool.Deferred:
+		short, long = retryStatus(o.Job.NextAttempt), o.Job.LastDetail
+	case o.Err == nil && o.Job != nil: // held with the account, without an attempt of its own
+		short, long = o.Job.LastResult, o.Job.LastDetail
+	}
+	return &panel.Result{Stopped: errors.Is(o.Err, context.Canceled), Short: short, Detail: long}
+}
+
+// retryStatus is a deferred job's status on the panel: "Retry at 14:05".
+func retryStatus(at time.Time) string { return "Retry at " + appliance.RetryTime(at) }
+
 func pagesText(n int) string {
 	if n == 1 {
 		return "1 page"
 	}
 	return strconv.Itoa(n) + " pages"
-}
-
-// runJob pulls and queues one scan, has the delivery loop send it, and returns the outcome of that attempt.
-// Progress goes to events, dropped rather than block the job when the panel is behind.
-func (g *Gateway) runJob(ctx context.Context, d *Deliverer, dest panel.Destination, events chan<- panel.Event) Outcome {
-	report := func(ev panel.Event) {
-		select {
-		case events <- ev:
-		default:
-		}
-	}
-	job, err := g.Scan(ctx, dest, report)
-	if err != nil || job.State == spool.Failed {
-		return Outcome{Job: job, Err: err}
-	}
-	watch := d.Watch(job.ID)
-	d.Kick()
-	for {
-		select {
-		case <-ctx.Done():
-			// Stop, confirmed, once the scan is queued: it is held, not sent (unless it has gone already).
-			d.Stop(job.ID)
-			return Outcome{Job: job, Err: ctx.Err()}
-		case m := <-watch:
-			switch m := m.(type) {
-			case panel.Event:
-				report(m)
-			case Outcome:
-				return m
-			}
-		}
-	}
-}
-
-// panelResult puts an outcome on the panel: pages sent, or the reason in a few words.
-func panelResult(o Outcome) *panel.Result {
-	if o.Err == nil && o.Job != nil && o.Job.State == spool.Sent {
-		return &panel.Result{OK: true, Short: pagesText(o.Job.Pages)}
-	}
-	short, long := Explain(o.Err)
-	switch {
-	case o.Job != nil && o.Job.State == spool.Deferred:
-		short = "Retry at " + o.Job.NextAttempt.In(time.Local).Format("15:04")
-		long = o.Job.LastDetail
-	case o.Err == nil && o.Job != nil: // held with the account, without an attempt of its own
-		short, long = o.Job.LastResult, o.Job.LastDetail
-	}
-	return &panel.Result{Stopped: errors.Is(o.Err, context.Canceled), Short: short, Detail: long}
 }

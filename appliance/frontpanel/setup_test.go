@@ -1,4 +1,4 @@
-package appliance
+package frontpanel
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scangate/gateway/appliance"
 	"github.com/scangate/gateway/board"
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/panel"
@@ -43,7 +44,7 @@ func TestFirstBootSetup(t *testing.T) {
 	cfg := config.Default()
 	cfg.Spool.Dir = filepath.Join(dir, "spool")
 	cfg.AddressBook = []config.Destination{{Name: "Sales", Address: "sales@example.com"}}
-	g, err := NewSetup(cfg, Options{RootCAs: srv.CertPool(), Version: "test"})
+	g, err := appliance.NewSetup(cfg, appliance.Options{RootCAs: srv.CertPool(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestFirstBootSetup(t *testing.T) {
 	d := &recorder{memLCD: paneltest.NewDisplay(16, 2)}
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
-	err = g.Run(ctx, &board.Board{Display: d}, PanelOptions{Script: keys, ConfigPath: path, Once: true})
+	err = Run(ctx, g, &board.Board{Display: d}, Options{Script: keys, ConfigPath: path, Once: true})
 	if err != ErrScriptEnded {
 		t.Fatalf("Run: %v\n%s", err, d)
 	}

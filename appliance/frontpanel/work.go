@@ -1,4 +1,4 @@
-package appliance
+package frontpanel
 
 import (
 	"context"
@@ -7,23 +7,34 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"time"
 
+	"github.com/scangate/gateway/appliance"
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/panel"
 	"github.com/scangate/gateway/spool"
+	"github.com/scangate/gateway/submit"
 )
 
 // journalOnPanel is how many journal entries the panel shows.
 const journalOnPanel = 20
 
 // panelConfig is what the panel starts with: the settings in force, the address book, the PIN.
-func (g *Gateway) panelConfig(o PanelOptions) panel.Config {
-	cfg := g.s().cfg
+func (f *front) panelConfig() panel.Config {
+	cfg := f.g.Config()
 	st := panelSettings(cfg)
 	return panel.Config{Book: st.Book, DeviceName: cfg.Device.Name, Account: st.Account, Device: st.Device, PIN: st.PIN,
-		Version: o.Version, Serial: o.Serial, Blink: o.Blink}
+		Version: f.o.Version, Serial: f.o.Serial, Blink: f.o.Blink,
+		Choices: panel.Choices{Securities: submit.Securities(), Protocols: device.Protocols(), Flows: device.Flows()}}
+}
+
+// destinations returns the address book as panel destinations.
+func destinations(cfg *config.Config) []panel.Destination {
+	book := make([]panel.Destination, len(cfg.AddressBook))
+	for i, d := range cfg.AddressBook {
+		book[i] = panel.Destination{Name: d.Name, Address: d.Address}
+	}
+	return book
 }
 
 // panelSettings maps the configuration to what the panel edits.
@@ -33,8 +44,8 @@ func panelSettings(cfg *config.Config) panel.Settings {
 	pw, _ := cfg.Account.PasswordValue()
 	return panel.Settings{
 		Account: panel.Account{Server: host, Port: port, Security: cfg.Account.Security, User: cfg.Account.User,
-			Password: pw.Reveal(), From: cfg.Account.From},
-		Book:   Destinations(cfg),
+			Password: pw, From: cfg.Account.From},
+		Book:   destinations(cfg),
 		Device: panel.Device{Port: cfg.Device.Port, Baud: cfg.Device.Baud, Protocol: cfg.Device.Protocol, Flow: cfg.Device.Flow},
 		PIN:    cfg.Panel.PIN,
 	}
@@ -48,8 +59,8 @@ func withSettings(cfg *config.Config, st panel.Settings) *config.Config {
 	c.Account.Security = st.Account.Security
 	c.Account.User = st.Account.User
 	c.Account.From = st.Account.From
-	if old, _ := cfg.Account.PasswordValue(); old.Reveal() != st.Account.Password {
-		c.Account.Password, c.Account.PasswordFile = config.Secret(st.Account.Password), ""
+	if old, _ := cfg.Account.PasswordValue(); old.Reveal() != st.Account.Password.Reveal() {
+		c.Account.Password, c.Account.PasswordFile = st.Account.Password, ""
 	}
 	c.AddressBook = nil
 	for _, d := range st.Book {
@@ -61,21 +72,21 @@ func withSettings(cfg *config.Config, st panel.Settings) *config.Config {
 }
 
 // answer does the slow work of a panel request and puts the outcome in an event.
-func (g *Gateway) answer(ctx context.Context, d *Deliverer, req panel.Request, configPath string) panel.Event {
+func (f *front) answer(ctx context.Context, req panel.Request) panel.Event {
 	a := &panel.Answer{To: req.Kind}
 	switch req.Kind {
 	case panel.RequestSaveSettings:
-		a.OK, a.Short, a.Detail = g.saveSettings(*req.Settings, configPath)
+		a.OK, a.Short, a.Detail = f.saveSettings(*req.Settings)
 	case panel.RequestTestAccount:
-		rep, err := g.Check(ctx)
-		a.OK, a.Detail = err == nil, Verdict(rep, err, g.opts.Now())
+		rep, err := f.g.Check(ctx)
+		a.OK, a.Detail = err == nil, appliance.Verdict(rep, err, f.g.Now())
 		if a.Short = "Account OK"; err != nil {
-			a.Short, _ = Explain(err)
+			a.Short, _ = appliance.Explain(err)
 		}
 	case panel.RequestRetryJob, panel.RequestDeleteJob:
-		a.OK, a.Short, a.Detail = g.queueAction(d, req)
+		a.OK, a.Short, a.Detail = f.queueAction(req)
 	case panel.RequestJournal:
-		a.OK, a.Journal, a.Detail = g.journal()
+		a.OK, a.Journal, a.Detail = f.journal()
 	case panel.RequestNetwork:
 		a.Lines = addresses()
 		a.OK = len(a.Lines) > 0
@@ -87,9 +98,10 @@ func (g *Gateway) answer(ctx context.Context, d *Deliverer, req panel.Request, c
 }
 
 // saveSettings checks the panel's settings, saves them atomically and puts them in force.
-func (g *Gateway) saveSettings(st panel.Settings, path string) (ok bool, short, detail string) {
-	cfg := withSettings(g.s().cfg, st)
-	if err := cfg.Validate(true); err != nil {
+func (f *front) saveSettings(st panel.Settings) (ok bool, short, detail string) {
+	path := f.o.ConfigPath
+	cfg := withSettings(f.g.Config(), st)
+	if err := Validate(cfg, true); err != nil {
 		return false, "Not saved", err.Error()
 	}
 	if path != "" {
@@ -97,28 +109,28 @@ func (g *Gateway) saveSettings(st panel.Settings, path string) (ok bool, short, 
 			return false, "Not saved", err.Error()
 		}
 	}
-	if err := g.Apply(cfg); err != nil {
+	if err := f.g.Apply(cfg); err != nil {
 		return false, "Not applied", err.Error()
 	}
-	g.opts.Log.Info("settings changed on the panel", "saved", path != "")
+	f.g.Log().Info("settings changed on the panel", "saved", path != "")
 	if path == "" {
 		return true, "Applied", "The settings are in force until the gateway restarts (it was started without a settings file)."
 	}
 	return true, "Saved", "The settings are saved and in force."
 }
 
-func (g *Gateway) queueAction(d *Deliverer, req panel.Request) (bool, string, string) {
-	sp, err := g.queue()
+func (f *front) queueAction(req panel.Request) (bool, string, string) {
+	sp, err := f.g.Spool()
 	if err != nil {
 		return false, "Queue error", err.Error()
 	}
 	switch {
-	case req.Job == KeptID && req.Kind == panel.RequestDeleteJob:
+	case req.Job == appliance.KeptID && req.Kind == panel.RequestDeleteJob:
 		if err := sp.DeleteKept(); err != nil {
 			return false, "Not deleted", err.Error()
 		}
 		return true, "Deleted", "What the cut pull left is deleted; the next Send starts afresh."
-	case req.Job == KeptID:
+	case req.Job == appliance.KeptID:
 		return false, "Press Send", "A pull cut short goes on with the next Send."
 	case req.Kind == panel.RequestDeleteJob:
 		if err := sp.Delete(req.Job); err != nil {
@@ -129,12 +141,12 @@ func (g *Gateway) queueAction(d *Deliverer, req panel.Request) (bool, string, st
 	if _, err := sp.Retry(req.Job); err != nil {
 		return false, "Not retried", err.Error()
 	}
-	d.Kick()
+	f.d.Kick()
 	return true, "Queued again", "The job is queued again and goes out shortly."
 }
 
-func (g *Gateway) journal() (bool, []panel.JournalEntry, string) {
-	sp, err := g.queue()
+func (f *front) journal() (bool, []panel.JournalEntry, string) {
+	sp, err := f.g.Spool()
 	if err != nil {
 		return false, nil, err.Error()
 	}
@@ -159,9 +171,13 @@ func (g *Gateway) journal() (bool, []panel.JournalEntry, string) {
 }
 
 // queueEvent tells the panel what waits in the spool.
-func (g *Gateway) queueEvent(d *Deliverer) panel.Event {
+func (f *front) queueEvent() panel.Event {
 	q := &panel.Queue{}
-	jobs, broken, err := d.sp.List()
+	sp, err := f.g.Spool()
+	if err != nil {
+		return panel.Event{Notice: &panel.Notice{Text: "Queue error", Problem: true}}
+	}
+	jobs, broken, err := sp.List()
 	if err != nil {
 		return panel.Event{Notice: &panel.Notice{Text: "Queue error", Problem: true}}
 	}
@@ -180,7 +196,7 @@ func (g *Gateway) queueEvent(d *Deliverer) panel.Event {
 		case spool.Sending:
 			qj.Status = "Sending"
 		case spool.Deferred:
-			qj.Status = "Retry at " + j.NextAttempt.In(time.Local).Format("15:04")
+			qj.Status = retryStatus(j.NextAttempt)
 		case spool.Held, spool.Failed:
 			qj.Problem = !j.Stopped // a job stopped on purpose is no fault: no marker, no Error LED
 		}
@@ -189,44 +205,25 @@ func (g *Gateway) queueEvent(d *Deliverer) panel.Event {
 	for _, b := range broken {
 		q.Jobs = append(q.Jobs, panel.QueueJob{ID: b.ID, Status: "Unreadable", Detail: b.Err.Error(), Problem: true})
 	}
-	if k, err := d.sp.Kept(); err == nil && k != nil {
-		q.Jobs = append(q.Jobs, panel.QueueJob{ID: KeptID, Dest: "Part of a scan", Status: "Cut short", Detail: KeptDetail(k)})
+	if k, err := sp.Kept(); err == nil && k != nil {
+		q.Jobs = append(q.Jobs, panel.QueueJob{ID: appliance.KeptID, Dest: "Part of a scan", Status: "Cut short",
+			Detail: appliance.KeptDetail(k)})
 	}
 	return panel.Event{Queue: q}
-}
-
-// KeptID names the kept pull in the queue (panel and command line), beside the jobs' numbers.
-const KeptID = "kept"
-
-// KeptDetail describes a kept pull in a sentence.
-func KeptDetail(k *spool.KeptPull) string {
-	what := filesText(len(k.Files))
-	if k.Partial {
-		what += " and the beginning of another"
-	}
-	return fmt.Sprintf("A pull from the machine was cut short at %s; %s (%d KB) are kept. Press Send to go on from there, or delete them.",
-		k.Since.In(time.Local).Format("15:04"), what, (k.Bytes+1023)>>10)
-}
-
-func filesText(n int) string {
-	if n == 1 {
-		return "1 file"
-	}
-	return strconv.Itoa(n) + " files"
 }
 
 // setupNotice is the ready screen's status while no mail account is set up: the word Setup, and the key that
 // leads to Settings.
 var setupNotice = panel.Notice{Text: "Setup: Back key", Problem: true}
 
-// machineNotice tells the ready screen that the gateway needs setting up, or when the machine's port is
-// missing (an unplugged USB adapter, a missing device node), and clears the notice when all is well. A network
-// serial server is not probed.
-func (g *Gateway) machineNotice() panel.Event {
-	if g.s().setup {
+// notice tells the ready screen that the gateway needs setting up, or when the machine's port is missing (an
+// unplugged USB adapter, a missing device node), and clears the notice when all is well. A network serial
+// server is not probed.
+func (f *front) notice() panel.Event {
+	if f.g.NeedsSetup() {
 		return panel.Event{Notice: &setupNotice}
 	}
-	d := g.s().cfg.Device
+	d := f.g.Config().Device
 	missing := false
 	switch {
 	case d.TCP != "":

@@ -182,7 +182,7 @@ func demoFlags(fs *flag.FlagSet) { demoFlagsInto(fs, &demoOpts{}) }
 func demoFlagsInto(fs *flag.FlagSet, o *demoOpts) {
 	fs.BoolVar(&o.once, "once", false, "exit after the first delivery (exit status 1 if it fails)")
 	fs.StringVar(&o.keys, "keys", "", "press these keys in order instead of reading the keyboard, e.g. \"down,send\"\n(up, down, left, right, ok, back, send, stop)")
-	fs.DurationVar(&o.keyDelay, "key-delay", appliance.DemoKeyDelay, "pause before each scripted key")
+	fs.DurationVar(&o.keyDelay, "key-delay", demoKeyDelay, "pause before each scripted key")
 	fs.StringVar(&o.maildir, "maildir", "", "Maildir of the embedded mail server (default: DIR/maildir)")
 	fs.StringVar(&o.dir, "dir", "", "directory for the demo's Maildir and spool (default: a new temporary directory)")
 	fs.BoolVar(&o.verbose, "v", false, "log every step on stderr")
@@ -213,7 +213,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	if o.verbose {
 		log = logger(e, slog.LevelDebug, true)
 	}
-	return appliance.Demo(ctx, appliance.DemoOptions{
+	return demo(ctx, demoOptions{
 		Dir: o.dir, Maildir: o.maildir, Keys: keys, Once: o.once, Interactive: interactive,
 		In: e.stdin, Out: e.stdout, Log: log, Version: version, KeyDelay: o.keyDelay,
 	})
@@ -491,10 +491,7 @@ func cmdPull(ctx context.Context, e env, args []string) error {
 	if d.TCP != "" && (set["baud"] || set["flow"]) {
 		return usagef("--baud and --flow set a serial line; with --tcp the server sets them")
 	}
-	if err := cfg.Validate(false); err != nil {
-		return usagef("%v", err)
-	}
-	if _, err := device.NewReceiver(d.Protocol, device.Options{}); err != nil {
+	if err := appliance.Validate(cfg, false); err != nil {
 		return usagef("%v", err)
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {

@@ -1,9 +1,10 @@
-package appliance
+package main
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,15 +13,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scangate/gateway/appliance"
+	"github.com/scangate/gateway/appliance/frontpanel"
 	"github.com/scangate/gateway/board"
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device/mfpsim"
+	"github.com/scangate/gateway/internal/secret"
 	"github.com/scangate/gateway/panel"
 	"github.com/scangate/gateway/smtpserver"
 )
 
-// DemoOptions tune Demo.
-type DemoOptions struct {
+// demoOptions tune demo.
+type demoOptions struct {
 	// Dir holds the demo's Maildir and spool when they are not given; empty means a new temporary directory,
 	// kept after the demo so that the mail can be read.
 	Dir string
@@ -46,13 +50,14 @@ type DemoOptions struct {
 // demoPasswordBytes is the size of the demo account's random password.
 const demoPasswordBytes = 12
 
-// DemoKeyDelay paces scripted keys so that the screens can be followed.
-const DemoKeyDelay = 300 * time.Millisecond
+// demoKeyDelay paces scripted keys so that the screens can be followed.
+const demoKeyDelay = 300 * time.Millisecond
 
-// Demo runs the whole appliance on this machine: an embedded SMTP server with STARTTLS and AUTH PLAIN storing
+// demo runs the whole appliance on this machine: an embedded SMTP server with STARTTLS and AUTH PLAIN storing
 // into a Maildir, a simulated MFP serving sample scanned pages over a pseudo-terminal, and the front panel in
-// the terminal. The first entry of the address book is selected, so pressing Send alone mails a scan.
-func Demo(ctx context.Context, o DemoOptions) error {
+// the terminal. The first entry of the address book is selected, so pressing Send alone mails a scan. The demo's
+// peers live here, in the command, so that the appliance itself links neither a mail server nor a simulator.
+func demo(ctx context.Context, o demoOptions) error {
 	if o.Dir == "" {
 		d, err := os.MkdirTemp("", "scangate-demo-")
 		if err != nil {
@@ -95,7 +100,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 		Server:   srv.Addr(),
 		Security: "starttls",
 		User:     "demo",
-		Password: config.Secret(password),
+		Password: secret.Secret(password),
 		From:     "Scangate demo <scanner@scangate.test>",
 	}
 	cfg.AddressBook = []config.Destination{
@@ -110,7 +115,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	cfg.Board.Profile = "sim"
 	cfg.Spool.Dir = filepath.Join(o.Dir, "spool")
 
-	g, err := New(cfg, Options{Log: o.Log, RootCAs: srv.CertPool(), Version: o.Version})
+	g, err := appliance.New(cfg, appliance.Options{Log: o.Log, RootCAs: srv.CertPool(), Version: o.Version})
 	if err != nil {
 		return err
 	}
@@ -121,7 +126,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 		return err
 	}
 	interactive := b.Keys != nil
-	err = g.Run(ctx, b, PanelOptions{Script: o.Keys, KeyDelay: o.KeyDelay, Once: o.Once, Blink: interactive,
+	err = frontpanel.Run(ctx, g, b, frontpanel.Options{Script: o.Keys, KeyDelay: o.KeyDelay, Once: o.Once, Blink: interactive,
 		ConfigPath: filepath.Join(o.Dir, "gateway.toml"), Version: o.Version, Serial: "demo"})
 	b.Close()
 	mu.Lock()
@@ -129,7 +134,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	for _, p := range delivered {
 		fmt.Fprintf(o.Out, "Delivered: %s\n", p)
 	}
-	if err == ErrQuit {
+	if errors.Is(err, frontpanel.ErrQuit) {
 		err = nil
 	}
 	return err

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/scangate/gateway/appliance"
+	"github.com/scangate/gateway/appliance/frontpanel"
 	"github.com/scangate/gateway/board"
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/internal/procstat"
@@ -211,10 +212,9 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	}
 	var b *board.Board
 	if cfg.Board.Profile != "none" {
-		bc := cfg.Board
-		b, err = board.Open(bc.Profile, board.Options{Cols: bc.Cols, Rows: bc.Rows, I2CBus: bc.I2CBus, LCDAddress: bc.LCDAddress,
-			KeyPins: bc.KeyPins, LEDPins: bc.LEDPins, Watchdog: bc.Watchdog, Log: log,
-			In: e.stdin, Out: e.stdout, Interactive: isTerminal(e.stdin)})
+		bo := frontpanel.BoardOptions(cfg.Board)
+		bo.Log, bo.In, bo.Out, bo.Interactive = log, e.stdin, e.stdout, isTerminal(e.stdin)
+		b, err = board.Open(cfg.Board.Profile, bo)
 		if err != nil {
 			return err
 		}
@@ -228,14 +228,14 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 			b.Display.Clear()
 			b.Display.WriteString(text)
 		}
-		if err := board.WaitForClock(ctx, submit.EarliestPlausibleTime, time.Now, clockPoll, show); err != nil {
+		if err := board.WaitForClock(ctx, submit.DefaultEarliestTime(), time.Now, clockPoll, show); err != nil {
 			return err
 		}
 	}
 	log.Info("gateway running", "spool", cfg.Spool.Dir, "board", cfg.Board.Profile, "server", cfg.Account.Server)
-	err = g.Run(ctx, b, appliance.PanelOptions{ConfigPath: savePath, Blink: true, Version: version, Serial: machineSerial()})
+	err = frontpanel.Run(ctx, g, b, frontpanel.Options{ConfigPath: savePath, Blink: true, Version: version, Serial: machineSerial()})
 	log.Debug("gateway stopped", "peak_rss_bytes", procstat.PeakRSS())
-	if errors.Is(err, appliance.ErrQuit) || ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+	if errors.Is(err, frontpanel.ErrQuit) || ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
 		return nil // stopped as asked: a service that ends on SIGTERM has done nothing wrong
 	}
 	return err
@@ -245,13 +245,16 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 // account) starts on a board with a panel in the Setup state, where the admin enters the account; delivery
 // alone (board none) cannot be set up that way and fails with what to write.
 func newRunGateway(cfg *config.Config, savePath string, missing bool, log *slog.Logger) (*appliance.Gateway, error) {
+	if err := frontpanel.Validate(cfg, false); err != nil {
+		return nil, err // wrong whatever the account: reported before any device is opened
+	}
 	opts := appliance.Options{Log: log, Version: version}
 	g, err := appliance.New(cfg, opts)
 	if err == nil {
 		return g, nil
 	}
-	if cfg.Validate(true) == nil || cfg.Validate(false) != nil {
-		return nil, err // not a missing account, but a setting that is wrong
+	if frontpanel.Validate(cfg, true) == nil {
+		return nil, err // the account is complete but cannot be used (its password file is missing, say)
 	}
 	if cfg.Board.Profile == "none" {
 		if missing {

@@ -1,0 +1,10 @@
+// Package frontpanel is the front panel's edge of the appliance: it runs the panel's key loop beside the
+// delivery loop, turns key presses into jobs and requests for the core (package appliance), and the core's
+// updates, outcomes and words into panel events. It is the only place that maps the settings onto what the
+// panel edits and back, and it adds to the core's validation the rules of the parts it drives (the board's
+// pins and display, the panel's PIN).
+//
+// The key loop never waits on the disk or the network: a job runs in a goroutine of its own, each request
+// (save the settings, test the account, retry or delete a job, read the journal) in another, and the looks at
+// the spool and at sysfs that the ready screen needs in a third; each comes back as an event.
+package frontpanel
