@@ -10,14 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scangate/gateway/config"
+	"github.com/scangate/gateway/appliance/appliancetest"
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/device/mfpsim"
 	"github.com/scangate/gateway/document"
-	"github.com/scangate/gateway/internal/secret"
 	"github.com/scangate/gateway/panel"
 	"github.com/scangate/gateway/smtpauth"
-	"github.com/scangate/gateway/smtpserver"
 	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
 )
@@ -25,45 +23,18 @@ import (
 // hangGuard bounds a test's wait for the appliance; it is not a speed check.
 const hangGuard = 2 * time.Minute
 
-type rig struct {
-	cfg     *config.Config
-	srv     *smtpserver.Server
-	maildir string
-}
+// rig is the shared rig, for the tests of this package.
+type rig struct{ *appliancetest.Rig }
 
-// newRig wires an embedded mail server and a config around the given machine port.
 func newRig(t *testing.T, port, password string) *rig {
-	t.Helper()
-	dir := t.TempDir()
-	maildir := filepath.Join(dir, "mail")
-	srv, err := smtpserver.Start(smtpserver.Config{Addr: "127.0.0.1:0", Users: map[string]string{"scanner": "right"}, Maildir: maildir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cfg := config.Default()
-	cfg.Account = config.Account{Server: srv.Addr(), Security: "starttls", User: "scanner",
-		Password: secret.Secret(password), From: "Scanner <scanner@example.com>"}
-	cfg.AddressBook = []config.Destination{{Name: "Sales", Address: "sales@example.com"}}
-	cfg.Device.Port = port
-	cfg.Device.Timeout = config.Duration{Duration: 5 * time.Second}
-	cfg.Spool.Dir = filepath.Join(dir, "spool")
-	return &rig{cfg: cfg, srv: srv, maildir: maildir}
+	return &rig{appliancetest.NewRig(t, port, password)}
 }
 
-func machine(t *testing.T) *mfpsim.MFP {
-	t.Helper()
-	m, err := mfpsim.Start(context.Background(), []mfpsim.Document{mfpsim.SamplePages()}, "zmodem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m
-}
+func machine(t *testing.T) *mfpsim.MFP { return appliancetest.Machine(t) }
 
 func (r *rig) gateway(t *testing.T) *Gateway {
 	t.Helper()
-	g, err := New(r.cfg, Options{RootCAs: r.srv.CertPool(), Version: "test"})
+	g, err := New(r.Cfg, Options{RootCAs: r.Srv.CertPool(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func newLoop(t *testing.T, password string) *loop {
 // reload makes a gateway from the rig's current config, as a restart after a settings change does.
 func (l *loop) reload(t *testing.T) {
 	t.Helper()
-	g, err := New(l.cfg, Options{RootCAs: l.srv.CertPool(), Version: "test", Now: l.clock.Now})
+	g, err := New(l.Cfg, Options{RootCAs: l.Srv.CertPool(), Version: "test", Now: l.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,15 +101,15 @@ func (l *loop) job(t *testing.T, id string) *spool.Job {
 // serverDown stops the mail server and returns a function that starts a new one on the same address.
 func (l *loop) serverDown(t *testing.T) (up func()) {
 	t.Helper()
-	addr := l.srv.Addr()
-	l.srv.Close()
+	addr := l.Srv.Addr()
+	l.Srv.Close()
 	return func() {
-		srv, err := smtpserver.Start(smtpserver.Config{Addr: addr, Users: map[string]string{"scanner": "right"}, Maildir: l.maildir})
+		srv, err := smtpserver.Start(smtpserver.Config{Addr: addr, Users: map[string]string{"scanner": "right"}, Maildir: l.Maildir})
 		if err != nil {
 			t.Fatalf("restarting the server on %s: %v", addr, err)
 		}
 		t.Cleanup(func() { srv.Close() })
-		l.srv = srv
+		l.Srv = srv
 		l.reload(t) // trust the new server's certificate
 	}
 }
@@ -147,10 +147,10 @@ func TestDeferThenDeliverInOneSession(t *testing.T) {
 			t.Fatalf("after the server came back: %+v", j)
 		}
 	}
-	if st := l.srv.Stats(); st.Sessions != 1 || st.Messages != 2 {
+	if st := l.Srv.Stats(); st.Sessions != 1 || st.Messages != 2 {
 		t.Errorf("server saw %+v, want both mails in one session", st)
 	}
-	if n := mails(t, l.maildir); n != 2 {
+	if n := mails(t, l.Maildir); n != 2 {
 		t.Errorf("%d mails delivered", n)
 	}
 	entries, _, _ := l.sp.ReadJournal()
@@ -168,7 +168,7 @@ func TestDeferThenDeliverInOneSession(t *testing.T) {
 
 func TestLifetimeRunsOut(t *testing.T) {
 	l := newLoop(t, "right")
-	l.cfg.Spool.Lifetime = config.Duration{Duration: 3 * time.Hour}
+	l.Cfg.Spool.Lifetime = config.Duration{Duration: 3 * time.Hour}
 	l.reload(t)
 	l.serverDown(t)
 	j := l.enqueue(t)
@@ -197,7 +197,7 @@ func TestWrongPasswordHoldsTheAccount(t *testing.T) {
 		l.d.Step(context.Background())
 		l.clock.Add(2 * time.Hour)
 	}
-	if st := l.srv.Stats(); st.AuthFailures != 1 {
+	if st := l.Srv.Stats(); st.AuthFailures != 1 {
 		t.Fatalf("the server saw %d failed logins: a wrong password must not be retried", st.AuthFailures)
 	}
 	for _, j := range jobs {
@@ -213,11 +213,11 @@ func TestWrongPasswordHoldsTheAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.d.Step(context.Background())
-	if st := l.srv.Stats(); st.AuthFailures != 2 {
+	if st := l.Srv.Stats(); st.AuthFailures != 2 {
 		t.Fatalf("after an operator retry: %d failed logins", st.AuthFailures)
 	}
 	// New settings lift the hold: every job goes, in one session.
-	l.cfg.Account.Password = "right"
+	l.Cfg.Account.Password = "right"
 	l.reload(t)
 	l.d.Step(context.Background())
 	for _, j := range jobs {
@@ -232,15 +232,15 @@ func TestWrongPasswordHoldsTheAccount(t *testing.T) {
 
 func TestRefusedRecipientOthersDelivered(t *testing.T) {
 	l := newLoop(t, "right")
-	addr := l.srv.Addr()
-	l.srv.Close()
+	addr := l.Srv.Addr()
+	l.Srv.Close()
 	srv, err := smtpserver.Start(smtpserver.Config{Addr: addr, Users: map[string]string{"scanner": "right"},
-		Maildir: l.maildir, Refuse: []string{"gone@example.com"}})
+		Maildir: l.Maildir, Refuse: []string{"gone@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	l.srv = srv
+	l.Srv = srv
 	l.reload(t)
 	j := l.enqueue(t, "sales@example.com", "gone@example.com")
 	l.d.Step(context.Background())
@@ -308,7 +308,7 @@ func TestSendWaits(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	daemon, err := New(l.cfg, Options{RootCAs: l.srv.CertPool(), Version: "test"})
+	daemon, err := New(l.Cfg, Options{RootCAs: l.Srv.CertPool(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,15 +361,15 @@ func noisePBM(t *testing.T, n int) string {
 // A server with a 2 MB SIZE limit: a 60-page job goes as several mails, "part n of m", and every part arrives.
 func TestSplitBySize(t *testing.T) {
 	l := newLoop(t, "right")
-	addr := l.srv.Addr()
-	l.srv.Close()
+	addr := l.Srv.Addr()
+	l.Srv.Close()
 	srv, err := smtpserver.Start(smtpserver.Config{Addr: addr, Users: map[string]string{"scanner": "right"},
-		Maildir: l.maildir, MaxMessageBytes: 2 << 20})
+		Maildir: l.Maildir, MaxMessageBytes: 2 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	l.srv = srv
+	l.Srv = srv
 	l.reload(t)
 	j, err := l.g.Enqueue([]string{noisePBM(t, 60)}, []string{"sales@example.com"}, "")
 	if err != nil {
@@ -380,7 +380,7 @@ func TestSplitBySize(t *testing.T) {
 	if j.State != spool.Sent || len(j.Parts) < 2 || !strings.HasPrefix(j.LastResult, "Sent in ") {
 		t.Fatalf("job %+v", j)
 	}
-	files, _ := filepath.Glob(filepath.Join(l.maildir, "new", "*"))
+	files, _ := filepath.Glob(filepath.Join(l.Maildir, "new", "*"))
 	if len(files) != len(j.Parts) {
 		t.Fatalf("%d mails for %d parts", len(files), len(j.Parts))
 	}
@@ -412,15 +412,15 @@ func TestSplitBySize(t *testing.T) {
 // A page that alone is too large holds the job with the reason.
 func TestPageTooLarge(t *testing.T) {
 	l := newLoop(t, "right")
-	addr := l.srv.Addr()
-	l.srv.Close()
+	addr := l.Srv.Addr()
+	l.Srv.Close()
 	srv, err := smtpserver.Start(smtpserver.Config{Addr: addr, Users: map[string]string{"scanner": "right"},
-		Maildir: l.maildir, MaxMessageBytes: 50 << 10})
+		Maildir: l.Maildir, MaxMessageBytes: 50 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	l.srv = srv
+	l.Srv = srv
 	l.reload(t)
 	j, _ := l.g.Enqueue([]string{noisePBM(t, 2)}, []string{"sales@example.com"}, "")
 	l.d.Step(context.Background())
@@ -477,8 +477,8 @@ func TestCardFullWhilePreparingIsRetried(t *testing.T) {
 	full = false
 	l.clock.Add(time.Hour)
 	l.d.Step(context.Background())
-	if j = l.job(t, j.ID); j.State != spool.Sent || mails(t, l.maildir) != 1 {
-		t.Fatalf("job once there is room: %+v, %d mails", j, mails(t, l.maildir))
+	if j = l.job(t, j.ID); j.State != spool.Sent || mails(t, l.Maildir) != 1 {
+		t.Fatalf("job once there is room: %+v, %d mails", j, mails(t, l.Maildir))
 	}
 }
 
@@ -510,9 +510,9 @@ func TestSecurityMismatchHoldsTheAccount(t *testing.T) {
 			l := newLoop(t, "right")
 			if tt.implicitPort {
 				srv := smtptest.Script(t, smtptest.ScriptOptions{}, "TLS") // a server that waits for a ClientHello
-				l.cfg.Account.Server = srv.Addr
+				l.Cfg.Account.Server = srv.Addr
 			}
-			l.cfg.Account.Security = tt.security
+			l.Cfg.Account.Security = tt.security
 			l.reload(t)
 			l.g.opts.Timeouts = submit.Timeouts{GreetingProbe: 50 * time.Millisecond, TLSProbe: 5 * time.Second}
 			j := l.enqueue(t)

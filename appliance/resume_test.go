@@ -63,7 +63,7 @@ func TestCutPullResumes(t *testing.T) {
 		written <- cc.written
 	}
 	r := newRig(t, "", "right")
-	r.cfg.Device.Port, r.cfg.Device.TCP = "", ln.Addr().String()
+	r.Cfg.Device.Port, r.Cfg.Device.TCP = "", ln.Addr().String()
 	g := r.gateway(t)
 	dest := config.Destination{Name: "Sales", Address: "sales@example.com"}
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
@@ -78,7 +78,7 @@ func TestCutPullResumes(t *testing.T) {
 		t.Errorf("the panel's words for the cut: %q", long)
 	}
 	first := <-written
-	kept, _ := filepath.Glob(filepath.Join(r.cfg.Spool.Dir, "kept", ".partial-*"))
+	kept, _ := filepath.Glob(filepath.Join(r.Cfg.Spool.Dir, "kept", ".partial-*"))
 	if len(kept) != 1 {
 		t.Fatalf("kept %v after the cut, want one partial file", kept)
 	}
@@ -102,7 +102,7 @@ func TestCutPullResumes(t *testing.T) {
 	if partial.Size() == 0 || second >= len(data) {
 		t.Errorf("not resumed: kept %d bytes, then %d bytes went over the line for a %d-byte file", partial.Size(), second, len(data))
 	}
-	if _, err := os.Stat(filepath.Join(r.cfg.Spool.Dir, "kept")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(r.Cfg.Spool.Dir, "kept")); !os.IsNotExist(err) {
 		t.Errorf("the kept pull is still set aside: %v", err)
 	}
 }

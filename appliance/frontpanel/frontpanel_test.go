@@ -13,59 +13,31 @@ import (
 	"time"
 
 	"github.com/scangate/gateway/appliance"
+	"github.com/scangate/gateway/appliance/appliancetest"
 	"github.com/scangate/gateway/board"
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device/mfpsim"
-	"github.com/scangate/gateway/internal/secret"
 	"github.com/scangate/gateway/panel"
 	"github.com/scangate/gateway/panel/paneltest"
 	"github.com/scangate/gateway/smtpauth"
-	"github.com/scangate/gateway/smtpserver"
 	"github.com/scangate/gateway/spool"
 )
 
 // hangGuard bounds a test's wait for the appliance; it is not a speed check.
 const hangGuard = 2 * time.Minute
 
-// rig is a mail server and settings around a machine's port.
-type rig struct {
-	cfg     *config.Config
-	srv     *smtpserver.Server
-	maildir string
-}
+// rig is the shared rig, for the tests of this package.
+type rig struct{ *appliancetest.Rig }
 
 func newRig(t *testing.T, port, password string) *rig {
-	t.Helper()
-	dir := t.TempDir()
-	maildir := filepath.Join(dir, "mail")
-	srv, err := smtpserver.Start(smtpserver.Config{Addr: "127.0.0.1:0", Users: map[string]string{"scanner": "right"}, Maildir: maildir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cfg := config.Default()
-	cfg.Account = config.Account{Server: srv.Addr(), Security: "starttls", User: "scanner",
-		Password: secret.Secret(password), From: "Scanner <scanner@example.com>"}
-	cfg.AddressBook = []config.Destination{{Name: "Sales", Address: "sales@example.com"}}
-	cfg.Device.Port = port
-	cfg.Device.Timeout = config.Duration{Duration: 5 * time.Second}
-	cfg.Spool.Dir = filepath.Join(dir, "spool")
-	return &rig{cfg: cfg, srv: srv, maildir: maildir}
+	return &rig{appliancetest.NewRig(t, port, password)}
 }
 
-func machine(t *testing.T) *mfpsim.MFP {
-	t.Helper()
-	m, err := mfpsim.Start(context.Background(), []mfpsim.Document{mfpsim.SamplePages()}, "zmodem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m
-}
+func machine(t *testing.T) *mfpsim.MFP { return appliancetest.Machine(t) }
 
 func (r *rig) gateway(t *testing.T) *appliance.Gateway {
 	t.Helper()
-	g, err := appliance.New(r.cfg, appliance.Options{RootCAs: r.srv.CertPool(), Version: "test"})
+	g, err := appliance.New(r.Cfg, appliance.Options{RootCAs: r.Srv.CertPool(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,22 +75,22 @@ func TestSendKeyDeliversAScan(t *testing.T) {
 	if got := d.Lines(); !strings.HasPrefix(got[0], "Sent to Sales") || !strings.HasPrefix(got[1], "3 pages") {
 		t.Errorf("screen after delivery:\n%s", d)
 	}
-	files, _ := filepath.Glob(filepath.Join(r.maildir, "new", "*"))
+	files, _ := filepath.Glob(filepath.Join(r.Maildir, "new", "*"))
 	if len(files) != 1 {
 		t.Fatalf("%d mails", len(files))
 	}
-	js := jobs(t, r.cfg.Spool.Dir)
+	js := jobs(t, r.Cfg.Spool.Dir)
 	if len(js) != 1 || js[0].State != spool.Sent || js[0].Attempts != 1 {
 		t.Fatalf("jobs: %+v", js)
 	}
 	// Once sent, the job's files go: the journal keeps the record, and a spool of sent jobs never fills the
 	// card.
 	for _, f := range []string{"scan0001.tif", "scan.pdf", "message.eml"} {
-		if _, err := os.Stat(filepath.Join(r.cfg.Spool.Dir, "jobs", js[0].ID, f)); !os.IsNotExist(err) {
+		if _, err := os.Stat(filepath.Join(r.Cfg.Spool.Dir, "jobs", js[0].ID, f)); !os.IsNotExist(err) {
 			t.Errorf("%s of a sent job: %v", f, err)
 		}
 	}
-	sp, _ := spool.Open(r.cfg.Spool.Dir, spool.Limits{})
+	sp, _ := spool.Open(r.Cfg.Spool.Dir, spool.Limits{})
 	if e, _, _ := sp.ReadJournal(); len(e) != 1 || e[0].Outcome != "sent" || e[0].Pages != 3 {
 		t.Errorf("journal %+v", e)
 	}
@@ -133,12 +105,12 @@ func TestWrongPasswordIsShownAndKept(t *testing.T) {
 	if !strings.Contains(d.String(), "Wrong password") {
 		t.Errorf("screen:\n%s", d)
 	}
-	js := jobs(t, r.cfg.Spool.Dir)
+	js := jobs(t, r.Cfg.Spool.Dir)
 	if len(js) != 1 || js[0].State != spool.Held || !js[0].AccountHold || js[0].LastResult != "Wrong password" {
 		t.Fatalf("the scan must stay in the spool, held with its reason: %+v", js)
 	}
 	// The scan, its PDF and its mail are the office's documents: no other user of the board reads them.
-	filepath.WalkDir(r.cfg.Spool.Dir, func(path string, e fs.DirEntry, err error) error {
+	filepath.WalkDir(r.Cfg.Spool.Dir, func(path string, e fs.DirEntry, err error) error {
 		if info, ierr := e.Info(); err == nil && ierr == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 {
 			t.Errorf("%s has mode %v", path, info.Mode().Perm())
 		}
@@ -154,7 +126,7 @@ func TestStopDuringPull(t *testing.T) {
 	}
 	defer pty.Close()
 	r := newRig(t, pty.Path(), "right")
-	r.cfg.Device.Timeout = config.Duration{Duration: hangGuard}
+	r.Cfg.Device.Timeout = config.Duration{Duration: hangGuard}
 	g := r.gateway(t)
 	d := paneltest.NewDisplay(16, 2)
 	keys := make(chan panel.Key)
@@ -181,10 +153,10 @@ func TestStopDuringPull(t *testing.T) {
 	if !strings.Contains(d.String(), "Stopped") {
 		t.Errorf("screen:\n%s", d)
 	}
-	if js := jobs(t, r.cfg.Spool.Dir); len(js) != 0 {
+	if js := jobs(t, r.Cfg.Spool.Dir); len(js) != 0 {
 		t.Errorf("a stopped pull left jobs: %+v", js)
 	}
-	if st, _ := os.ReadDir(filepath.Join(r.cfg.Spool.Dir, "staging")); len(st) != 0 {
+	if st, _ := os.ReadDir(filepath.Join(r.Cfg.Spool.Dir, "staging")); len(st) != 0 {
 		t.Errorf("a stopped pull left staging directories")
 	}
 }
@@ -208,7 +180,7 @@ func TestPullWithinTheSpoolsRoom(t *testing.T) {
 	}
 	t.Cleanup(func() { m.Close() })
 	r := newRig(t, m.PortPath(), "right")
-	r.cfg.Spool.MaxMB = 1
+	r.Cfg.Spool.MaxMB = 1
 	d, err := runScript(t, r.gateway(t), panel.KeySend)
 	if !errors.Is(err, spool.ErrFull) || !strings.Contains(err.Error(), "does not fit") {
 		t.Fatalf("RunPanel = %v", err)
@@ -216,7 +188,7 @@ func TestPullWithinTheSpoolsRoom(t *testing.T) {
 	if !strings.Contains(d.String(), "Queue full") {
 		t.Errorf("screen:\n%s", d)
 	}
-	sp, _ := spool.Open(r.cfg.Spool.Dir, spool.Limits{})
+	sp, _ := spool.Open(r.Cfg.Spool.Dir, spool.Limits{})
 	if used, _ := sp.Usage(); used > 64<<10 {
 		t.Errorf("the spool holds %d bytes after a refused file", used)
 	}
@@ -268,7 +240,7 @@ func TestMachineNotice(t *testing.T) {
 	if n := (&front{g: g}).notice().Notice; n == nil || n.Text != "No machine" || !n.Problem {
 		t.Fatalf("missing port: %+v", n)
 	}
-	os.WriteFile(r.cfg.Device.Port, nil, 0o600) // plugged in
+	os.WriteFile(r.Cfg.Device.Port, nil, 0o600) // plugged in
 	if n := (&front{g: g}).notice().Notice; n == nil || n.Text != "" {
 		t.Fatalf("port back: %+v", n)
 	}
