@@ -81,7 +81,11 @@
 // again), and answers ZCRC. It opens each restart with a short subpacket
 // that waits for ZACK, drops ZRPOS that repeat a restart still on its way,
 // and halves its subpackets where the line keeps failing, so that data
-// queued in deep buffers does not set off a ping-pong of restarts. Five
+// queued in deep buffers does not set off a ping-pong of restarts. An
+// unanswered ZEOF is repeated at doubling intervals: a receiver that lost a
+// ZRPOS on the way ignores a ZEOF at the wrong place and asks again only
+// after its own timeout (10 s for rz), which a ZEOF every few seconds would
+// keep restarting. Five
 // CAN bytes in a row cancel; the cancel sent is lrzsz's (ten CAN, ten
 // backspaces), and only to a peer that sent a good header.
 //

@@ -414,3 +414,47 @@ func TestZmodemSenderQuietAfterHexHeader(t *testing.T) {
 		}
 	}
 }
+
+// writeTimes is a scriptPort that also notes when each write happened.
+type writeTimes struct {
+	*scriptPort
+	at     []time.Time
+	writes [][]byte
+}
+
+func (p *writeTimes) Write(b []byte) (int, error) {
+	p.at = append(p.at, p.clock.t)
+	p.writes = append(p.writes, bytes.Clone(b))
+	return p.scriptPort.Write(b)
+}
+
+// A receiver that lost track while the data streamed (its ZRPOS was damaged on the way) takes the ZEOF that
+// follows for one at the wrong place: lrzsz's rz ignores it and asks again only after 10 s of quiet. The
+// sender must leave it that quiet; repeating ZEOF every few seconds restarted rz's wait each time, and the two
+// waited for each other until the idle timeout.
+func TestZmodemSenderLetsTheReceiverTimeOut(t *testing.T) {
+	const rzTimeout = 10 * time.Second
+	data := pattern3000()
+	replies := newZscript(true).hex(zheader{typ: zrinit, arg: [4]byte{3: zCanFDX | zCanOVIO | zCanFC32}}).
+		hex(posHeader(zrpos, 0)).b // then silence
+	clock := &vclock{t: time.Unix(0, 0)}
+	p := &writeTimes{scriptPort: &scriptPort{clock: clock, in: replies, chunk: 1}}
+	m := NewZmodem(Options{Timeout: 45 * time.Second}, ZmodemOptions{})
+	m.now = clock.now
+	if err := m.Send(context.Background(), p, []SendFile{BytesFile("scan.tif", time.Time{}, data)}); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Send to a silent receiver: %v", err)
+	}
+	var eofs []time.Time
+	for i, w := range p.writes {
+		if len(w) >= 4 && w[0] == zpad && w[1] == zdle && (w[2] == zbin || w[2] == zbin32) && w[3] == zeof {
+			eofs = append(eofs, p.at[i])
+		}
+	}
+	longest := time.Duration(0)
+	for i := 1; i < len(eofs); i++ {
+		longest = max(longest, eofs[i].Sub(eofs[i-1]))
+	}
+	if len(eofs) < 2 || longest <= rzTimeout {
+		t.Errorf("ZEOF sent %d times, at most %v apart: the receiver never gets %v of quiet to ask again", len(eofs), longest, rzTimeout)
+	}
+}

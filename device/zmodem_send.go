@@ -322,19 +322,24 @@ func (tx *zmodemTx) stream(index int, f SendFile, src *zsource, pos int64) error
 }
 
 // eof sends ZEOF until the receiver answers it with ZRINIT, ZSKIP or
-// ZRPOS. It waits twice as long as the receiver waits for a sender to
-// come back after a ZRPOS: a ZEOF that crosses a lost ZRPOS is stale to
-// the receiver, which asks again when the line stays quiet.
+// ZRPOS. A ZEOF that crosses a lost ZRPOS is at the wrong place for the
+// receiver, which ignores it and asks again only once the line has stayed
+// quiet for its own timeout (10 s for lrzsz's rz). So the first wait is
+// twice as long as our receiver waits for a sender, and each ZEOF that goes
+// unanswered doubles it: repeating ZEOF sooner than the receiver's timeout
+// would start that timeout over each time, and the two sides would wait
+// for each other until the idle timeout ends the transfer.
 func (tx *zmodemTx) eof(pos int64) (zheader, error) {
 	tx.l.heard = tx.l.now() // the receiver had nothing to say while data streamed
-	for tries := 0; ; tries++ {
+	wait := 2 * tx.w.ask
+	for tries := 0; ; tries, wait = tries+1, 2*wait {
 		if tries > tx.m.opts.Retries {
 			return zheader{}, fmt.Errorf("end of file unanswered %d times: %w", tries, ErrDamaged)
 		}
 		if err := tx.bin(posHeader(zeof, pos)); err != nil {
 			return zheader{}, err
 		}
-		until := tx.l.now().Add(2 * tx.w.ask)
+		until := tx.l.now().Add(wait)
 		for {
 			h, err := tx.reply(until.Sub(tx.l.now()))
 			if errors.Is(err, errQuiet) || errors.Is(err, errGarbled) {
