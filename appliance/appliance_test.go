@@ -41,18 +41,7 @@ func (r *rig) gateway(t *testing.T) *Gateway {
 	return g
 }
 
-func jobs(t *testing.T, dir string) []*spool.Job {
-	t.Helper()
-	s, err := spool.Open(dir, spool.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, broken, err := s.List()
-	if err != nil || len(broken) > 0 {
-		t.Fatal(err, broken)
-	}
-	return js
-}
+func jobs(t *testing.T, dir string) []*spool.Job { return appliancetest.Jobs(t, dir) }
 
 func TestExplain(t *testing.T) {
 	tests := []struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/scangate/gateway/device/mfpsim"
 	"github.com/scangate/gateway/internal/secret"
 	"github.com/scangate/gateway/smtpserver"
+	"github.com/scangate/gateway/spool"
 )
 
 // User and Password are the account the rig's mail server accepts.
@@ -58,4 +59,18 @@ func Machine(t testing.TB) *mfpsim.MFP {
 	}
 	t.Cleanup(func() { m.Close() })
 	return m
+}
+
+// Jobs lists the jobs of the spool in dir, and fails the test on an unreadable one.
+func Jobs(t testing.TB, dir string) []*spool.Job {
+	t.Helper()
+	s, err := spool.Open(dir, spool.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, broken, err := s.List()
+	if err != nil || len(broken) > 0 {
+		t.Fatal(err, broken)
+	}
+	return js
 }
