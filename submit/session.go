@@ -340,14 +340,8 @@ func (s *Session) greeting() error {
 		}
 		return s.ioError("greeting", err)
 	}
-	rep, err := s.read("greeting", s.opts.Timeouts.Command)
-	if err != nil {
-		return err
-	}
-	if e := unexpected("greeting", rep, 220); e != nil {
-		return e
-	}
-	return nil
+	_, err := s.await("greeting", s.opts.Timeouts.Command, 220)
+	return err
 }
 
 // probeTLS finds out why a StartTLS server said nothing for wait (silence is the error of that wait): it sends
@@ -703,7 +697,15 @@ func (s *Session) expect(op, line string, codes ...int) (*smtpauth.Reply, error)
 
 // expectWithin is expect under the timeout d.
 func (s *Session) expectWithin(op, line string, d time.Duration, codes ...int) (*smtpauth.Reply, error) {
-	rep, err := s.cmdWithin(op, line, d)
+	if err := s.sendLine(op, line, d); err != nil {
+		return nil, err
+	}
+	return s.await(op, d, codes...)
+}
+
+// await reads the reply of step op under the timeout d and judges it as expect does.
+func (s *Session) await(op string, d time.Duration, codes ...int) (*smtpauth.Reply, error) {
+	rep, err := s.read(op, d)
 	if err != nil {
 		return nil, err
 	}
@@ -724,14 +726,22 @@ func unexpected(op string, rep *smtpauth.Reply, codes ...int) *Error {
 
 // cmdWithin sends one command and reads its reply, each under the timeout d.
 func (s *Session) cmdWithin(op, line string, d time.Duration) (*smtpauth.Reply, error) {
+	if err := s.sendLine(op, line, d); err != nil {
+		return nil, err
+	}
+	return s.read(op, d)
+}
+
+// sendLine writes the command line of step op under the timeout d, unless the session is unusable already.
+func (s *Session) sendLine(op, line string, d time.Duration) error {
 	if s.broken != nil {
-		return nil, s.unusable(op)
+		return s.unusable(op)
 	}
 	if err := s.writeLine(line, false, d); err != nil {
 		s.broken = err
-		return nil, s.ioError(op, err)
+		return s.ioError(op, err)
 	}
-	return s.read(op, d)
+	return nil
 }
 
 // Envelope is the SMTP envelope of one message.
@@ -911,14 +921,8 @@ func (s *Session) data(rep *smtpauth.Reply, body io.Reader) error {
 		s.broken = err
 		return s.ioError("DATA", err)
 	}
-	rep, err := s.read("DATA", s.opts.Timeouts.DataEnd)
-	if err != nil {
-		return err
-	}
-	if e := unexpected("DATA", rep, 250); e != nil {
-		return e
-	}
-	return nil
+	_, err := s.await("DATA", s.opts.Timeouts.DataEnd, 250)
+	return err
 }
 
 // ErrTooLarge means the message is larger than the server accepts.
