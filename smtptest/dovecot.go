@@ -35,6 +35,9 @@ type DovecotConfig struct {
 	// RelayUser is set, accept AUTH PLAIN with RelayUser and RelayPassword.
 	Relay                    string
 	RelayUser, RelayPassword string
+	// OAuth2, when set, makes the instance also take OAuth 2.0 bearer tokens (XOAUTH2, OAUTHBEARER), checked
+	// with the authorization server's token introspection.
+	OAuth2 *DovecotOAuth2
 }
 
 // Dovecot is a running private Dovecot submission service (RFC 6409) on 127.0.0.1: a second real SMTP AUTH
@@ -135,7 +138,10 @@ func (d *Dovecot) prepare() error {
 		}
 		fmt.Fprintf(&users, "%s:{PLAIN}%s\n", name, pw)
 	}
-	return os.WriteFile(filepath.Join(d.Dir, "passwd"), []byte(users.String()), 0o644)
+	if err := os.WriteFile(filepath.Join(d.Dir, "passwd"), []byte(users.String()), 0o644); err != nil {
+		return err
+	}
+	return d.writeOAuth2Conf()
 }
 
 // start picks two free ports, writes the configuration for them, starts the master in the foreground (our
@@ -194,8 +200,8 @@ func (d *Dovecot) start(bin string) error {
 	return nil
 }
 
-// conf is the instance's dovecot.conf: the submission service only, on 127.0.0.1, users from the passwd-file,
-// accepted mail relayed to cfg.Relay.
+// conf is the instance's dovecot.conf: the submission service only, on 127.0.0.1, users from the passwd-file
+// (and tokens checked by introspection, with cfg.OAuth2), accepted mail relayed to cfg.Relay.
 func (d *Dovecot) conf(ports []int) string {
 	dir := d.Dir
 	relayHost, relayPort, _ := net.SplitHostPort(d.cfg.Relay)
@@ -222,11 +228,7 @@ service anvil {
   }
 }
 auth_mechanisms = %[4]s
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%%u %[1]s/passwd
-}
-userdb {
+%[7]suserdb {
   driver = static
   args = uid=dovecot gid=dovecot home=%[1]s/home/%%n
 }
@@ -234,7 +236,8 @@ submission_relay_host = %[5]s
 submission_relay_port = %[6]s
 submission_relay_ssl = starttls
 submission_relay_ssl_verify = no
-`, dir, d.logFile, ports[0], strings.ToLower(strings.Join(d.cfg.Mechanisms, " ")), relayHost, relayPort)
+`, dir, d.logFile, ports[0], strings.ToLower(strings.Join(d.authMechanisms(), " ")), relayHost, relayPort,
+		d.passdbs())
 	if d.cfg.RelayUser != "" {
 		fmt.Fprintf(&b, "submission_relay_user = %s\nsubmission_relay_password = %s\n", d.cfg.RelayUser, d.cfg.RelayPassword)
 	}
