@@ -13,7 +13,7 @@ import (
 const module = "github.com/scangate/gateway"
 
 // domain packages must not import each other; submit may use smtpauth.
-var domain = []string{"device", "document", "smtpauth", "panel", "spool"}
+var domain = []string{"device", "document", "smtpauth", "panel", "spool", "oauth"}
 
 // rule is one import rule of docs/ARCHITECTURE.md: no package may depend on forbidden unless it lies under
 // one of allowed.
@@ -66,6 +66,10 @@ func rules() []rule {
 			allowed: []string{"submit", "appliance", "cmd/gateway"}},
 		rule{why: "go-smtp is the demo's and the tests' server; the client side is our own", forbidden: "github.com/emersion/go-smtp",
 			allowed: []string{"smtpserver", "smtptest"}, direct: true},
+		rule{why: "the OAuth client lives in oauth, which keeps its errors (they quote response bodies) inside",
+			forbidden: "golang.org/x/oauth2", allowed: []string{"oauth", "oauthtest"}, direct: true},
+		rule{why: "zitadel's authorization server is the tests' peer", forbidden: "github.com/zitadel/oidc",
+			allowed: []string{"oauthtest"}, direct: true},
 	)
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/internal/secret"
+	"github.com/scangate/gateway/smtpauth"
 	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
 )
@@ -38,6 +39,7 @@ type Deliverer struct {
 	// Owned by the loop's goroutine:
 	told      map[string]bool // unreadable jobs already logged, so that each is logged once
 	lastSweep time.Time       // when Sweep last ran
+	lastFresh time.Time       // when keepSignedIn last looked
 }
 
 // NewDeliverer prepares the delivery loop. Only one process may run it on a spool: the caller holds the spool's
@@ -201,6 +203,7 @@ const (
 func (d *Deliverer) Step(ctx context.Context) time.Time {
 	now := d.g.opts.Now()
 	d.sweep(now)
+	d.keepSignedIn(ctx, now)
 	if d.g.s().setup {
 		return time.Time{} // no account to send with: the jobs wait
 	}
@@ -274,6 +277,27 @@ func (d *Deliverer) sweep(now time.Time) {
 	}
 }
 
+// keepSignedInEvery is how often the loop lets an OAuth account's refresh token be used when it has been idle
+// (oauth.IdleRefresh decides whether it is due).
+const keepSignedInEvery = time.Hour
+
+// keepSignedIn keeps an idle OAuth account signed in: unused refresh tokens lapse. Once an hour at most.
+func (d *Deliverer) keepSignedIn(ctx context.Context, now time.Time) {
+	tokens := d.g.s().tokens
+	if tokens == nil || now.Sub(d.lastFresh) < keepSignedInEvery || ctx.Err() != nil {
+		return
+	}
+	d.lastFresh = now
+	refreshed, err := tokens.KeepFresh(ctx)
+	switch {
+	case err != nil:
+		_, long := Explain(err)
+		d.g.opts.Log.Warn("keeping the OAuth sign-in fresh", "result", long)
+	case refreshed:
+		d.g.opts.Log.Info("OAuth sign-in kept fresh: the refresh token was used while idle")
+	}
+}
+
 func (d *Deliverer) nextDue() time.Time {
 	jobs, _, _ := d.sp.List()
 	var next time.Time
@@ -296,11 +320,11 @@ func (d *Deliverer) accountHeld() *spool.Hold {
 		d.g.opts.Log.Error("reading the account hold", "err", err)
 		return &spool.Hold{Result: "Spool error", Detail: err.Error()}
 	}
-	if h != nil && h.Account == d.g.s().fingerprint {
+	if h != nil && h.Account == d.g.s().holdKey() {
 		return h
 	}
 	if h != nil {
-		d.g.opts.Log.Info("account settings changed: lifting the hold", "was", h.Result)
+		d.g.opts.Log.Info("the account settings or its sign-in changed: lifting the hold", "was", h.Result)
 		if err := d.sp.ClearHold(); err != nil {
 			d.g.opts.Log.Error("lifting the account hold", "err", err)
 		}
@@ -358,10 +382,14 @@ func (d *Deliverer) update(j *spool.Job) {
 
 // accountFingerprint identifies the account settings, so that a hold is lifted when they change. It is made
 // of the settings as written (and the CA file's content), so that it is the same in every process.
-func accountFingerprint(a config.Account, auth config.Auth, pw, token secret.Secret) string {
+func accountFingerprint(a config.Account, o *config.OAuth, auth config.Auth, pw, token secret.Secret) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s", a.Server, a.Security, a.User, pw.Reveal(),
 		token.Reveal(), strings.Join(auth.Mechanisms, ","), a.PinSHA256, a.ClientCert, a.ClientKey)
+	if o != nil {
+		fmt.Fprintf(h, "\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s", o.Provider, o.ClientID, o.Tenant, o.DeviceAuthURL,
+			o.TokenURL, strings.Join(o.Scopes, " "), o.Store)
+	}
 	if a.CAFile != "" {
 		if b, err := os.ReadFile(a.CAFile); err == nil {
 			h.Write(b)
@@ -370,10 +398,20 @@ func accountFingerprint(a config.Account, auth config.Auth, pw, token secret.Sec
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
+// holdKey identifies what an account hold is about: the account settings and, for an account that signs in
+// with OAuth, the sign-in, so that a new sign-in (here, on the panel, or by gateway signin in another process)
+// releases the jobs held for want of one.
+func (s *settings) holdKey() string {
+	if s.tokens == nil {
+		return s.fingerprint
+	}
+	return s.fingerprint + "/" + s.tokens.Status().Generation()
+}
+
 // deliver attempts the due jobs in one session, which lives as long as sctx; once ctx ends it starts no other
 // job.
 func (d *Deliverer) deliver(ctx, sctx context.Context, due []*spool.Job) {
-	sess, err := submit.Dial(sctx, d.g.s().acct, d.g.submitOptions())
+	sess, err := d.dial(sctx)
 	if err != nil {
 		// Nothing was sent: every due job shares the outcome of the connection.
 		for _, j := range due {
@@ -402,6 +440,26 @@ func (d *Deliverer) deliver(ctx, sctx context.Context, due []*spool.Job) {
 			return // the next pass dials again
 		}
 	}
+}
+
+// dial opens a session with the account. When the server refuses an OAuth token that came from the store, the
+// token is refreshed and the session dialled once more: the provider may have revoked it early (a changed
+// password, a revoked sign-in), and only a refresh tells whether the account must sign in again.
+func (d *Deliverer) dial(ctx context.Context) (*submit.Session, error) {
+	s := d.g.s()
+	acct, err := s.sessionAccount(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := submit.Dial(ctx, acct, d.g.submitOptions())
+	if s.tokens == nil || !errors.Is(err, smtpauth.ErrCredentials) || !tokenMechanism(err) {
+		return sess, err
+	}
+	d.g.opts.Log.Info("the mail server refused the OAuth token: refreshing it", "reply", reply(err))
+	if acct, err = s.sessionAccount(ctx, true); err != nil {
+		return nil, err
+	}
+	return submit.Dial(ctx, acct, d.g.submitOptions())
 }
 
 // attemptOne sends one job in the open session and reports whether the session is broken.
@@ -596,7 +654,7 @@ func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptErro
 
 // holdAccount holds the account and every job waiting in the queue with it.
 func (d *Deliverer) holdAccount(short, long string, now time.Time) {
-	if err := d.sp.SetHold(spool.Hold{Since: now, Result: short, Detail: long, Account: d.g.s().fingerprint}); err != nil {
+	if err := d.sp.SetHold(spool.Hold{Since: now, Result: short, Detail: long, Account: d.g.s().holdKey()}); err != nil {
 		d.g.opts.Log.Error("holding the account", "err", err)
 	}
 	d.changeJobs(func(j *spool.Job) bool { return j.State == spool.Queued || j.State == spool.Deferred }, func(j *spool.Job) {

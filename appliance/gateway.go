@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/mail"
 	"os"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device"
+	"github.com/scangate/gateway/oauth"
 	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
 )
@@ -34,6 +36,8 @@ type Options struct {
 	Version string
 	// Timeouts bound the steps of each SMTP session; zero fields mean submit's defaults.
 	Timeouts submit.Timeouts
+	// HTTPClient talks to the OAuth provider; nil means the system's roots (SSL_CERT_FILE honoured).
+	HTTPClient *http.Client
 }
 
 func (o Options) withDefaults() Options {
@@ -62,7 +66,9 @@ type Gateway struct {
 type settings struct {
 	cfg  *config.Config
 	acct submit.Account
-	from *mail.Address
+	// tokens signs the account in with OAuth and keeps its tokens; nil without [oauth].
+	tokens *oauth.Client
+	from   *mail.Address
 	// fingerprint identifies the account settings (see accountFingerprint).
 	fingerprint string
 	// setup is set while no usable mail account is configured (a first boot): the panel offers Settings, and
@@ -114,10 +120,15 @@ func (g *Gateway) Apply(cfg *config.Config) error {
 	if acct.AllowInsecureAuth {
 		g.opts.Log.Warn("account.allow_insecure_auth is on: credentials may cross the network without verified TLS; lab use only")
 	}
+	tokens, err := oauth.New(cfg, oauth.Options{HTTPClient: g.opts.HTTPClient, Now: g.opts.Now})
+	if err != nil {
+		return err
+	}
 	from, _ := mail.ParseAddress(cfg.Account.From) // checked by Validate
 	pw, _ := cfg.Account.PasswordValue()           // read by Account above
 	token, _ := cfg.Account.TokenValue()
-	g.cur.Store(&settings{cfg: cfg, acct: acct, from: from, fingerprint: accountFingerprint(cfg.Account, cfg.Auth, pw, token)})
+	g.cur.Store(&settings{cfg: cfg, acct: acct, tokens: tokens, from: from,
+		fingerprint: accountFingerprint(cfg.Account, cfg.OAuth, cfg.Auth, pw, token)})
 	return nil
 }
 
@@ -219,12 +230,33 @@ func (g *Gateway) submitOptions() submit.Options {
 	return submit.Options{Trace: g.opts.Trace, Now: g.opts.Now, Timeouts: g.opts.Timeouts}
 }
 
-// Check runs the account self-test (DNS, TCP, TLS, EHLO, AUTH) and sends nothing.
+// Check runs the account self-test (DNS, TCP, TLS, EHLO, AUTH, with a fresh OAuth token when the account signs
+// in) and sends nothing.
 func (g *Gateway) Check(ctx context.Context) (*submit.Report, error) {
-	if g.s().setup {
+	s := g.s()
+	if s.setup {
 		return &submit.Report{}, ErrNotSetUp
 	}
-	return submit.Check(ctx, g.s().acct, g.submitOptions())
+	acct, err := s.sessionAccount(ctx, false)
+	if err != nil {
+		return &submit.Report{}, err
+	}
+	return submit.Check(ctx, acct, g.submitOptions())
+}
+
+// sessionAccount is the account for one session: with the OAuth access token of the moment (refreshed first
+// when it has little life left, or when fresh asks it), or the one token_file holds now (something else keeps
+// that file fresh).
+func (s *settings) sessionAccount(ctx context.Context, fresh bool) (submit.Account, error) {
+	acct := s.acct
+	var err error
+	switch {
+	case s.tokens != nil:
+		acct.Token, err = s.tokens.Token(ctx, fresh)
+	case s.cfg.Account.TokenFile != "":
+		acct.Token, err = s.cfg.Account.TokenValue()
+	}
+	return acct, err
 }
 
 // queue opens the spool on first use.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scangate/gateway/device"
 	"github.com/scangate/gateway/document"
+	"github.com/scangate/gateway/oauth"
 	"github.com/scangate/gateway/smtpauth"
 	"github.com/scangate/gateway/spool"
 	"github.com/scangate/gateway/submit"
@@ -51,6 +52,19 @@ var outcomes = []outcome{
 	{is(context.DeadlineExceeded), always(actRequeue), "Timed out", func(err error) string { return cause(err) + "." }},
 	{is(ErrNotSetUp), always(actHoldAccount), "Set up first",
 		text("The mail account is not set up yet: press Back, enter the PIN and open Settings, then Account.")},
+	{is(oauth.ErrNotSignedIn), always(actHoldAccount), "Not signed in",
+		text("The account signs in with OAuth and has not signed in yet: on the panel open Settings, Account, Sign in, or run gateway signin. The scans wait and go out after the sign-in.")},
+	{is(oauth.ErrSignInAgain), always(actHoldAccount), "Sign in again", func(err error) string {
+		why := strings.TrimSuffix(strings.TrimPrefix(cause(err), oauth.ErrSignInAgain.Error()+" ("), ")")
+		return "The account's sign-in has ended (" + why + "): sign in again on the panel (Settings, Account, Sign in) or with gateway signin. The scans wait and go out after the sign-in."
+	}},
+	{is(oauth.ErrApp), always(actHoldAccount), "Sign-in app bad", func(err error) string {
+		return "The sign-in provider refused the gateway's app (" + strings.TrimPrefix(cause(err), oauth.ErrApp.Error()+": ") +
+			"). Check client_id, tenant and client_secret_file in [oauth], and the app's registration (docs/OAUTH.md)."
+	}},
+	{oauth.IsTemporary, always(actDefer), "Sign-in server", func(err error) string {
+		return "The sign-in server could not give a fresh token for now: " + strings.TrimPrefix(cause(err), "oauth: ") + "."
+	}},
 	{is(submit.ErrClockNotSet), always(actDefer), "Clock not set",
 		text("The gateway's clock is not set, so the server's certificate cannot be checked; nothing was sent. Check the network time (NTP) or set the clock.")},
 	{is(submit.ErrSecurityMismatch), always(actHoldAccount), "Check security", func(err error) string {

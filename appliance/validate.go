@@ -7,6 +7,7 @@ import (
 
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/device"
+	"github.com/scangate/gateway/oauth"
 	"github.com/scangate/gateway/smtpauth"
 	"github.com/scangate/gateway/submit"
 )
@@ -18,7 +19,7 @@ import (
 func Validate(cfg *config.Config, account bool, more ...config.Check) error {
 	checks := []config.Check{checkDevice, checkAuth}
 	if account {
-		checks = append(checks, checkSecurity)
+		checks = append(checks, checkSecurity, oauth.Check)
 	}
 	return cfg.Validate(account, append(checks, more...)...)
 }

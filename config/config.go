@@ -18,6 +18,7 @@ import (
 // Config is the whole of the gateway's settings.
 type Config struct {
 	Account     Account       `toml:"account"`
+	OAuth       *OAuth        `toml:"oauth,omitempty"`
 	Auth        Auth          `toml:"auth"`
 	Device      Device        `toml:"device"`
 	Mail        Mail          `toml:"mail"`
@@ -44,7 +45,8 @@ type Account struct {
 	// PinSHA256 is the SHA-256 fingerprint of the server's certificate, for a self-signed office server
 	// ("AB:CD:..."). A certificate with this fingerprint is accepted without an authority.
 	PinSHA256 string `toml:"pin_sha256"`
-	// TokenFile names a file holding an OAuth 2.0 access token for XOAUTH2/OAUTHBEARER (Microsoft 365).
+	// TokenFile names a file holding an OAuth 2.0 access token for XOAUTH2/OAUTHBEARER, minted and kept fresh
+	// by something else; it is read before each session. An [oauth] section lets the gateway sign in itself.
 	TokenFile string `toml:"token_file"`
 	// ClientCert and ClientKey name PEM files of a TLS client certificate, for AUTH EXTERNAL.
 	ClientCert string `toml:"client_cert"`
@@ -54,6 +56,27 @@ type Account struct {
 	// AllowInsecureAuth lets credentials cross the network without verified TLS. For a lab only: the
 	// gateway says so in its log every time it starts with it.
 	AllowInsecureAuth bool `toml:"allow_insecure_auth"`
+}
+
+// OAuth makes the account sign in with OAuth 2.0 (the device authorization grant, RFC 8628) and send with
+// XOAUTH2 or OAUTHBEARER; Account.User is the mailbox that signs in. Package oauth owns the providers and
+// their rules.
+type OAuth struct {
+	// Provider is "microsoft", "google" or "custom"; a preset fills the endpoints and scopes.
+	Provider string `toml:"provider"`
+	// ClientID is the application (client) id registered with the provider.
+	ClientID string `toml:"client_id"`
+	// ClientSecretFile names a file holding the client secret (Google's device flow wants one).
+	ClientSecretFile string `toml:"client_secret_file,omitempty"`
+	// Tenant is the Microsoft tenant (id or domain); empty means "organizations".
+	Tenant string `toml:"tenant,omitempty"`
+	// DeviceAuthURL and TokenURL are the endpoints of a custom provider.
+	DeviceAuthURL string `toml:"device_auth_url,omitempty"`
+	TokenURL      string `toml:"token_url,omitempty"`
+	// Scopes replace the preset's scopes.
+	Scopes []string `toml:"scopes,omitempty"`
+	// Store is the file that keeps the tokens; empty means oauth.json in the spool directory.
+	Store string `toml:"store,omitempty"`
 }
 
 // Auth tunes authentication.
@@ -260,10 +283,17 @@ func (c *Config) Validate(account bool, checks ...Check) error {
 		} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			bad("account.server", "port %q out of range 1-65535", port)
 		}
-		if a.User != "" && a.Password == "" && a.PasswordFile == "" && a.TokenFile == "" {
-			bad("account.password", "missing for user %q (set password, password_file or token_file)", a.User)
-		}
-		if a.TokenFile != "" && a.User == "" {
+		switch {
+		case c.OAuth != nil:
+			if a.User == "" {
+				bad("account.user", "missing: the mailbox that signs in with [oauth]")
+			}
+			if a.Password != "" || a.PasswordFile != "" || a.TokenFile != "" {
+				bad("account.password", "not used: the account signs in with [oauth]; remove password, password_file and token_file")
+			}
+		case a.User != "" && a.Password == "" && a.PasswordFile == "" && a.TokenFile == "":
+			bad("account.password", "missing for user %q (set password, password_file or token_file, or sign in with [oauth])", a.User)
+		case a.TokenFile != "" && a.User == "":
 			bad("account.user", "missing: an OAuth token is sent with the user's address")
 		}
 		if (a.ClientCert == "") != (a.ClientKey == "") {

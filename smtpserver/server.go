@@ -38,6 +38,9 @@ type Config struct {
 	Domain string
 	// Users maps user names to passwords for AUTH PLAIN.
 	Users map[string]string
+	// Token, when set, offers AUTH OAUTHBEARER (RFC 7628) and says whether it accepts the OAuth access token
+	// for the user.
+	Token func(user, token string) bool
 	// Maildir is where accepted messages are stored; created if missing.
 	Maildir string
 	// ImplicitTLS serves TLS from the first byte (port 465 style) instead of offering STARTTLS.
@@ -198,22 +201,53 @@ type session struct {
 	to   []string
 }
 
-func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (ss *session) AuthMechanisms() []string {
+	if ss.s.cfg.Token != nil {
+		return []string{sasl.Plain, sasl.OAuthBearer}
+	}
+	return []string{sasl.Plain}
+}
 
 func (ss *session) Auth(mech string) (sasl.Server, error) {
-	if mech != sasl.Plain {
-		return nil, smtp.ErrAuthUnknownMechanism
+	switch {
+	case mech == sasl.Plain:
+		return sasl.NewPlainServer(func(identity, user, pass string) error {
+			want, ok := ss.s.cfg.Users[user]
+			return ss.authenticated(user, ok && want == pass && (identity == "" || identity == user))
+		}), nil
+	case mech == sasl.OAuthBearer && ss.s.cfg.Token != nil:
+		return refusal{sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if ss.authenticated(o.Username, o.Username != "" && ss.s.cfg.Token(o.Username, o.Token)) != nil {
+				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
+			}
+			return nil
+		})}, nil
 	}
-	return sasl.NewPlainServer(func(identity, user, pass string) error {
-		want, ok := ss.s.cfg.Users[user]
-		if !ok || want != pass || (identity != "" && identity != user) {
-			ss.s.count(func(st *Stats) { st.AuthFailures++ })
-			return smtp.ErrAuthFailed
-		}
-		ss.user = user
-		ss.s.count(func(st *Stats) { st.Auths++ })
-		return nil
-	}), nil
+	return nil, smtp.ErrAuthUnknownMechanism
+}
+
+// refusal ends a refused OAUTHBEARER exchange with 535 5.7.8, as real servers do; go-smtp would answer the
+// mechanism's own error with 454, which means "try again later".
+type refusal struct{ sasl.Server }
+
+func (r refusal) Next(response []byte) ([]byte, bool, error) {
+	challenge, done, err := r.Server.Next(response)
+	var be *sasl.OAuthBearerError
+	if errors.As(err, &be) {
+		err = smtp.ErrAuthFailed
+	}
+	return challenge, done, err
+}
+
+// authenticated records the outcome of an AUTH exchange for user.
+func (ss *session) authenticated(user string, ok bool) error {
+	if !ok {
+		ss.s.count(func(st *Stats) { st.AuthFailures++ })
+		return smtp.ErrAuthFailed
+	}
+	ss.user = user
+	ss.s.count(func(st *Stats) { st.Auths++ })
+	return nil
 }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
