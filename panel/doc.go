@@ -14,7 +14,8 @@
 // Key returns a Request, the only way the panel asks for work. Send and Stop
 // drive the job in progress; every other kind is slow work the appliance
 // runs in the background and answers with exactly one Event whose Answer
-// names the request in Answer.To:
+// names the request in Answer.To; the sign-in is the exception, its start
+// answered twice and its cancel not at all:
 //
 //	RequestSend          pull a scan and send it to Request.Dest; progress
 //	                     comes as Events, the end as an Event with a Result
@@ -31,17 +32,34 @@
 //	RequestJournal       the last journal entries, newest first, in
 //	                     Answer.Journal
 //	RequestNetwork       the network addresses, one per line, in Answer.Lines
+//	RequestSignIn        sign the account in with OAuth (device flow, RFC
+//	                     8628), replacing a sign-in under way (whose
+//	                     answers stop): answered first with the code in
+//	                     Answer.SignIn (page, user code, expiry), later a
+//	                     second time, without SignIn, with the end: OK
+//	                     (signed in), Expired, or Short and Detail
+//	                     ("Sign-in refused"); when no code can be had, the
+//	                     first answer is the end
+//	RequestCancelSignIn  stop waiting for the sign-in under way (the person
+//	                     left its screen); not answered, and after it the
+//	                     appliance sends nothing more about that sign-in
 //
-// A request of a kind already under way is not sent again. Waiting reports
-// that an answer is awaited; keys pressed while a save is under way are
+// A request of a kind already under way is not sent again, but for
+// RequestSignIn, which asks for a new code (OK on an expired one) in place
+// of the old sign-in. Waiting reports that an answer is awaited, for a
+// sign-in until its end; keys pressed while a save is under way are
 // ignored, so a script of keys should wait for the answer.
+//
+// The panel never sees a token: a sign-in gives it the page and the user
+// code, which the person types on a phone or PC, and in the end only
+// words. A sign-in uses the saved account, not settings being edited.
 //
 // Besides progress, results and answers, the appliance sends an Event with
 // a Queue whenever the queue changes (and once at start), and one with a
 // Notice when the ready screen should show a status instead of the device
-// name ("Setting clock", "No machine"). A job in the queue with Problem set,
-// or a notice with Problem set, gets a marker on the ready screen and lights
-// the Error LED.
+// name ("Setting clock", "Sign in again", "No machine"). A job in the queue
+// with Problem set, or a notice with Problem set, gets a marker on the ready
+// screen and lights the Error LED.
 //
 // # Keys
 //
@@ -72,6 +90,10 @@
 //	                back/left  delete the last digit, leave when none
 //	Questions       ok         yes; any other key: no
 //	Messages        up/down    scroll; ok, back or left leave
+//	Sign in         back/left  cancel the sign-in (RequestCancelSignIn) and
+//	                           leave; up/down show the page from its start;
+//	                           other keys a hint; once the code expired:
+//	                           ok asks for a new one, back or left leave
 //
 // The text wheel starts with what e-mail addresses and host names need
 // (a-z 0-9 . @ - _ +), then A-Z and the rest of printable ASCII, with the
@@ -80,7 +102,8 @@
 // an empty field; FormatKeys turns keys into a list for ParseKeys.
 //
 // The menu closes after about 2 minutes without a key, dropping unsaved
-// settings (not while a save is under way).
+// settings (not while a save is under way, nor while a sign-in waits for
+// its code or shows a code that has not expired).
 //
 // # Screens
 //
@@ -106,10 +129,27 @@
 //	Journal     ">09:12 Sales"      each entry; ok shows its detail
 //	Settings    ">Account"          behind the admin PIN: Account (server,
 //	            " Address book"     port, security, user, password shown as
-//	                                "********", sender), Address book (New
-//	                                entry, then entries by number: name,
-//	                                address, delete), Device (port, baud,
-//	                                protocol, flow), Change PIN, Save
+//	                                "********", sender; with Config.SignIn
+//	                                "Sign in" in place of the password),
+//	                                Address book (New entry, then entries by
+//	                                number: name, address, delete), Device
+//	                                (port, baud, protocol, flow), Change
+//	                                PIN, Save
+//	Sign in     "Getting code..."   until the code comes
+//	Code        "microsoft.com/de"  the page without "https://", scrolling;
+//	            "ABCD-EFGH  14:59"  the user code and the time left (m:ss,
+//	                                on the injected clock, every tick); the
+//	                                countdown is left out when the code needs
+//	                                the row. 20x4: the page on two rows (cut
+//	                                after a '/' or '.') or under "Sign in
+//	                                at", "Code: ABCD-EFGH", "Expires in 14:59"
+//	Expired     "Code expired"      when the countdown reaches 0 or the
+//	            "OK: new code"      answer says Expired; where it fits (20x4)
+//	                                "Code expired - press OK for a new one"
+//	Signed in   "Signed in"         Answer.Short and Detail, then back to the
+//	                                account
+//	Refused     "Sign-in refused"   any failure: Short ("Not signed in" when
+//	            "The person at"     empty) and Detail, scrolled with up/down
 //
 // A list on 16x2 shows two items, or one item with its value below it; a
 // 20x4 shows twice as many. Text that needs it is wrapped (messages) or

@@ -18,7 +18,10 @@ type RequestKind int
 
 // The kinds of Request. Send and Stop drive the job in progress; the others
 // are slow work for the appliance to run in the background, each answered by
-// exactly one Event carrying an Answer with the same kind in Answer.To.
+// exactly one Event carrying an Answer with the same kind in Answer.To, but
+// for the sign-in: RequestSignIn is answered twice once the code is there
+// (the code, then the end), and RequestCancelSignIn, like Stop, is not
+// answered.
 const (
 	// RequestNone asks for nothing.
 	RequestNone RequestKind = iota
@@ -47,14 +50,26 @@ const (
 	// RequestNetwork asks for the network addresses of the gateway,
 	// answered in Answer.Lines.
 	RequestNetwork
+	// RequestSignIn asks to sign the mail account in with OAuth (the device
+	// authorization grant, RFC 8628), replacing a sign-in under way, about
+	// which the appliance then sends nothing more. The first Answer carries
+	// the code in Answer.SignIn; the appliance then waits for the person to
+	// approve it and sends a second Answer, without SignIn, with the end: OK
+	// (signed in), Expired, or a failure in Short and Detail. When no code
+	// can be had the first Answer is the end.
+	RequestSignIn
+	// RequestCancelSignIn asks to stop the sign-in under way: the appliance
+	// stops waiting for it and sends no more answers about it.
+	RequestCancelSignIn
 	numRequestKinds
 )
 
 var requestNames = [numRequestKinds]string{"none", "send", "stop", "save-settings", "test-account",
-	"retry-job", "delete-job", "journal", "network"}
+	"retry-job", "delete-job", "journal", "network", "sign-in", "cancel-sign-in"}
 
 // String returns "none", "send", "stop", "save-settings", "test-account",
-// "retry-job", "delete-job", "journal" or "network".
+// "retry-job", "delete-job", "journal", "network", "sign-in" or
+// "cancel-sign-in".
 func (k RequestKind) String() string {
 	if k < 0 || k >= numRequestKinds {
 		return fmt.Sprintf("request(%d)", int(k))
@@ -165,12 +180,13 @@ type Notice struct {
 	Problem bool
 }
 
-// Answer is the appliance's reply to a request other than Send and Stop.
+// Answer is the appliance's reply to a request other than Send, Stop and
+// CancelSignIn.
 type Answer struct {
 	// To is the kind of request answered.
 	To RequestKind
 	// OK reports success: settings saved, account works, job retried or
-	// deleted, journal or addresses read.
+	// deleted, journal or addresses read, code given or signed in.
 	OK bool
 	// Short is a few plain words for the panel, e.g. "Saved", "Account OK",
 	// "Wrong password", "Disk full"; when empty the panel picks its own.
@@ -184,6 +200,28 @@ type Answer struct {
 	// Journal are the last journal entries for RequestJournal, newest
 	// first.
 	Journal []JournalEntry
+	// SignIn, when not nil, is the code of a RequestSignIn, which the
+	// person approves on another device; the end of the sign-in follows in
+	// another Answer. An Answer to RequestSignIn without SignIn is the end:
+	// OK when signed in (Detail may name the account).
+	SignIn *SignInCode
+	// Expired, in the end of a RequestSignIn, says that the code expired
+	// before it was approved: the panel offers a new one.
+	Expired bool
+}
+
+// SignInCode is what the person at the panel needs to approve a sign-in on
+// a phone or a PC: the page to open and the code to type there. It holds no
+// secret: the tokens stay with the appliance.
+type SignInCode struct {
+	// URI is the verification page, e.g.
+	// "https://microsoft.com/devicelogin"; the panel leaves out "https://".
+	URI string
+	// UserCode is the code to type on that page, e.g. "ABCD-EFGH".
+	UserCode string
+	// Expires is when the code stops working; the panel counts down to it
+	// on its clock.
+	Expires time.Time
 }
 
 // JournalEntry is one entry of the transmission journal.

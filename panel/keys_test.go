@@ -69,6 +69,8 @@ func TestStrings(t *testing.T) {
 		{panel.RequestDeleteJob.String(), "delete-job"},
 		{panel.RequestJournal.String(), "journal"},
 		{panel.RequestNetwork.String(), "network"},
+		{panel.RequestSignIn.String(), "sign-in"},
+		{panel.RequestCancelSignIn.String(), "cancel-sign-in"},
 		{panel.RequestKind(42).String(), "request(42)"},
 		{panel.RequestKind(-1).String(), "request(-1)"},
 	}

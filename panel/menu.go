@@ -60,6 +60,10 @@ func (p *Panel) answer(a Answer) {
 	if a.To < 0 || a.To >= numRequestKinds {
 		return
 	}
+	if a.To == RequestSignIn {
+		p.signInAnswer(a)
+		return
+	}
 	p.pending[a.To] = false
 	if a.To == RequestSaveSettings && p.saving != nil {
 		if a.OK {
@@ -292,14 +296,19 @@ func (p *Panel) openAccount() Request {
 		if a.Port != 0 {
 			port = strconv.Itoa(a.Port)
 		}
+		// With OAuth the password is not used: signing in takes its place.
+		password := field("Password", a.Password.Reveal(), textWheel, maxPassword, true, func(p *Panel, s string) {
+			p.edit.Account.Password = secret.Secret(s)
+		})
+		if p.signIn {
+			password = item{label: "Sign in", value: "OK: get a code", valued: true, open: (*Panel).openSignIn}
+		}
 		return []item{
 			field("Server", a.Server, textWheel, maxHost, false, func(p *Panel, s string) { p.edit.Account.Server = s }),
 			field("Port", port, digitWheel, maxPortLen, false, func(p *Panel, s string) { p.edit.Account.Port, _ = strconv.Atoi(s) }),
 			choice("Security", a.Security, p.choices.Securities, func(p *Panel, s string) { p.edit.Account.Security = s }),
 			field("User", a.User, textWheel, maxAddress, false, func(p *Panel, s string) { p.edit.Account.User = s }),
-			field("Password", a.Password.Reveal(), textWheel, maxPassword, true, func(p *Panel, s string) {
-				p.edit.Account.Password = secret.Secret(s)
-			}),
+			password,
 			field("Sender", a.From, textWheel, maxAddress, false, func(p *Panel, s string) { p.edit.Account.From = s }),
 		}
 	}})

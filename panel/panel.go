@@ -45,6 +45,7 @@ const (
 	hintWrongPIN  = "Wrong PIN"
 	hintPINLength = "4 to 8 digits"
 	hintDeleted   = "Deleted"
+	hintCancel    = "Back to cancel"
 	askStop       = "Stop? OK=yes"
 )
 
@@ -65,6 +66,10 @@ type Config struct {
 	PIN string
 	// Choices are the values offered where a setting is picked from a list.
 	Choices Choices
+	// SignIn says that the account signs in with OAuth: Settings > Account
+	// offers "Sign in" (RequestSignIn) in place of the password, which is
+	// not used.
+	SignIn bool
 	// Version and Serial are shown under About.
 	Version, Serial string
 	// Blink makes the marker of a held or failed job blink. Leave it off
@@ -120,6 +125,7 @@ type Panel struct {
 	serial     string
 	blink      bool
 	choices    Choices
+	signIn     bool
 
 	set      Settings // the settings in force, the address book among them
 	sel      int
@@ -181,7 +187,7 @@ func New(d display.TextDisplay, cfg Config, now func() time.Time) (*Panel, error
 	p := &Panel{
 		d: d, cols: cols, rows: rows, row0: d.MinRow(), col0: d.MinCol(),
 		name: cfg.DeviceName, now: now, version: cfg.Version, serial: cfg.Serial, blink: cfg.Blink, choices: cfg.Choices,
-		set: Settings{Account: cfg.Account, Book: slices.Clone(cfg.Book), Device: cfg.Device, PIN: cfg.PIN},
+		signIn: cfg.SignIn, set: Settings{Account: cfg.Account, Book: slices.Clone(cfg.Book), Device: cfg.Device, PIN: cfg.PIN},
 		sel: cfg.Selected, shown: make([]string, rows),
 	}
 	for _, err := range []error{d.AutoScroll(false), d.Cursor(display.CursorOff)} {
@@ -378,7 +384,9 @@ func (p *Panel) Tick() {
 			}
 		}
 	case modeMenu:
-		if p.idle++; p.idle >= idleTicks && p.saving == nil {
+		if v, ok := p.top().(*signInView); ok && v.live(p) {
+			p.idle = 0 // someone is getting the code or typing it elsewhere
+		} else if p.idle++; p.idle >= idleTicks && p.saving == nil {
 			p.closeMenu()
 		}
 	}
@@ -401,9 +409,11 @@ func (p *Panel) LEDs() LEDs {
 // the Result arrives.
 func (p *Panel) Busy() bool { return p.mode == modeBusy }
 
-// Waiting reports whether the panel waits for the Answer to a request.
-// Keys pressed while a save is under way are ignored, so a script should
-// wait for the answer before pressing the next key.
+// Waiting reports whether the panel waits for the Answer to a request; a
+// sign-in waits from RequestSignIn until its end (or RequestCancelSignIn),
+// the person approving the code included. Keys pressed while a save is under
+// way are ignored, so a script should wait for the answer before pressing
+// the next key.
 func (p *Panel) Waiting() bool { return slices.Contains(p.pending[:], true) }
 
 // Selected returns the index of the selected destination in the address book.

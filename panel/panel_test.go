@@ -822,12 +822,17 @@ var moves = func() [][]step {
 		m = append(m, keys(k), keys(k, k)) // keys are the most of what happens
 	}
 	long := strings.Repeat("The server said something long and unexpected. ", 6)
-	for k := panel.RequestSaveSettings; k <= panel.RequestNetwork; k++ {
+	for k := panel.RequestSaveSettings; k <= panel.RequestCancelSignIn; k++ {
 		m = append(m,
 			[]step{answer(panel.Answer{To: k, OK: true, Lines: []string{"eth0 192.168.1.20", long}, Journal: journal})},
 			[]step{answer(panel.Answer{To: k, Short: strings.Repeat("ö", 30), Detail: long})},
 		)
 	}
+	// The sign-in: codes (one with a page and a code too long for any
+	// row), its ends, and the way to it.
+	odd := panel.SignInCode{URI: "https://" + strings.Repeat("ü", 50), UserCode: strings.Repeat("X", 30), Expires: noon.Add(time.Hour)}
+	m = append(m, []step{codeShown}, []step{codeAnswer(odd)}, []step{expiredAnswer}, []step{refused}, []step{signedIn},
+		toSignIn, []step{wait(15 * time.Minute), ticks(1)})
 	return append(m,
 		seq(digits("2468"), keys(ok)), seq(digits("0000"), keys(ok)), wrongPIN, digits("13579"),
 		typed("sales@example.com"), typed(strings.Repeat("a", 45)), digits("465"),
@@ -855,6 +860,7 @@ var walkConfigs = []panel.Config{
 		c.Account.Password = secret.Secret(strings.Repeat("p", 128))
 		c.Device.Baud = 7200
 	}),
+	oauth,
 }
 
 // TestRandomWalks walks the menu tree at random, from each configuration
@@ -888,7 +894,8 @@ func TestRandomWalks(t *testing.T) {
 	for _, want := range []string{"Admin PIN", "Locked 0:", ">Account", ">Server", ">Password", ">New entry", "Name", "Address",
 		"Delete entry?", "New PIN", "Repeat PIN", "PIN changed", "Saving...", "Saved", "Discard changes?", "Security", "Baud",
 		"Protocol", "Flow", "Testing...", "Loading...", "Network", "Scangate", "Delete the job?", "Please wait", "Book is full",
-		"Stop? OK=yes", "Not sent", "Sent to Demo inbox", "Queue is empty", "No entries", "Wrong password"} {
+		"Stop? OK=yes", "Not sent", "Sent to Demo inbox", "Queue is empty", "No entries", "Wrong password",
+		">Sign in", "Getting code...", "Code expired", "Signed in", "Sign-in refused", "ABCD-EFGH"} {
 		if !seen[want] && !seenPrefix(seen, want) {
 			t.Errorf("no walk reached a screen with %q", want)
 		}
@@ -911,9 +918,19 @@ func (r *rig) nextMove(rng *rand.Rand, cfg panel.Config) []step {
 		for i := len(r.reqs) - 1; last == panel.RequestNone && i >= 0; i-- {
 			last = r.reqs[i].Kind
 		}
+		switch {
+		case last == panel.RequestSignIn && x%3 == 0:
+			return []step{codeAnswer(panel.SignInCode{URI: msCode.URI, UserCode: msCode.UserCode, Expires: r.now.Add(time.Minute)})}
+		case last == panel.RequestSignIn && x%3 == 1:
+			return []step{refused}
+		}
 		return []step{answer(panel.Answer{To: last, OK: x%2 == 0, Journal: journal[:x%3], Detail: "Why it failed."})}
+	case strings.HasPrefix(top, ">Sign in") && x < 50:
+		return keys(ok)
 	case x < 75:
 		return keys(panel.Key(rng.IntN(int(panel.KeyStop) + 1)))
+	case cfg.SignIn && x >= 97:
+		return toSignIn
 	}
 	return moves[rng.IntN(len(moves))]
 }

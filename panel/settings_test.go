@@ -189,7 +189,7 @@ func TestIdleMenuDropsEdits(t *testing.T) {
 func TestLateAnswers(t *testing.T) {
 	r := newRig(t, 16, 2, office)
 	before := r.d.Lines()
-	for k := panel.RequestKind(-1); k <= panel.RequestNetwork+1; k++ {
+	for k := panel.RequestKind(-1); k <= panel.RequestCancelSignIn+1; k++ {
 		r.run(answer(panel.Answer{To: k, OK: true, Short: "Late"}))
 	}
 	if got := r.d.Lines(); !slices.Equal(got, before) || !slicesEqualSettings(r.p.Settings(), officeSettings()) {

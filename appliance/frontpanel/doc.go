@@ -7,4 +7,12 @@
 // The key loop never waits on the disk or the network: a job runs in a goroutine of its own, each request
 // (save the settings, test the account, retry or delete a job, read the journal) in another, and the looks at
 // the spool and at sysfs that the ready screen needs in a third; each comes back as an event.
+//
+// An OAuth sign-in (Settings > Account > Sign in, when the account has an [oauth] section) runs in a goroutine
+// of its own too: it asks the core for a code, hands it to the panel, and waits for the person to approve it on
+// another device, under a context that the panel's RequestCancelSignIn, a new RequestSignIn or the end of Run
+// cancels; a cancelled sign-in tells the panel nothing more. Signed in, it kicks the delivery loop, which lifts
+// the account's hold and sends the held jobs, and refreshes the ready screen's notice. That notice puts the
+// setup first, then a sign-in that needs someone (it holds every mail), then a missing machine, then what the
+// sign-in says that is no problem yet.
 package frontpanel

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/scangate/gateway/appliance"
@@ -68,6 +69,9 @@ type front struct {
 	d *appliance.Deliverer
 	b *board.Board
 	o Options
+	// signer and kick stand in for the Gateway's sign-in and for d.Kick when not nil (tests).
+	signer signer
+	kick   func()
 }
 
 // queueRefresh is how many ticks pass between two looks at the queue and the machine (jobs queued by
@@ -110,6 +114,25 @@ func (f *front) run(ctx context.Context) error {
 			<-ends
 		}
 	}()
+	// The sign-in runs in a goroutine of its own; its news comes on signIns. Cancelling it, replacing it with a
+	// new one or its end moves turn on, so that news of an older sign-in still on its way is dropped.
+	signIns := make(chan signInNews, 2)
+	var (
+		turn         int
+		cancelSignIn context.CancelFunc // cancels the sign-in under way; nil when none is
+		signing      sync.WaitGroup
+	)
+	endSignIn := func() {
+		turn++
+		if cancelSignIn != nil {
+			cancelSignIn()
+			cancelSignIn = nil
+		}
+	}
+	defer func() {
+		endSignIn()
+		signing.Wait()
+	}()
 	ticker := time.NewTicker(panel.TickInterval)
 	defer ticker.Stop()
 	script := o.Script
@@ -138,6 +161,17 @@ func (f *front) run(ctx context.Context) error {
 			if stop != nil {
 				stop()
 			}
+		case panel.RequestSignIn:
+			endSignIn() // a new code replaces the sign-in under way
+			sctx, cancel := context.WithCancel(ctx)
+			cancelSignIn = cancel
+			signing.Add(1)
+			go func(turn int) {
+				defer signing.Done()
+				f.signIn(sctx, turn, signIns)
+			}(turn)
+		case panel.RequestCancelSignIn:
+			endSignIn()
 		case panel.RequestNone:
 		default:
 			go func() {
@@ -176,6 +210,16 @@ func (f *front) run(ctx context.Context) error {
 		case evs := <-answers:
 			for _, ev := range evs {
 				p.Event(ev)
+			}
+		case n := <-signIns:
+			if n.turn != turn {
+				break // a sign-in cancelled or replaced since
+			}
+			for _, ev := range n.events {
+				p.Event(ev)
+			}
+			if n.end {
+				endSignIn()
 			}
 		case end := <-ends:
 			stop() // release the job's context

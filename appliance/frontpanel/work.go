@@ -24,7 +24,7 @@ func (f *front) panelConfig() panel.Config {
 	cfg := f.g.Config()
 	st := panelSettings(cfg)
 	return panel.Config{Book: st.Book, DeviceName: cfg.Device.Name, Account: st.Account, Device: st.Device, PIN: st.PIN,
-		Version: f.o.Version, Serial: f.o.Serial, Blink: f.o.Blink,
+		Version: f.o.Version, Serial: f.o.Serial, Blink: f.o.Blink, SignIn: f.signing().SignInEnabled(),
 		Choices: panel.Choices{Securities: submit.Securities(), Protocols: device.Protocols(), Flows: device.Flows()}}
 }
 
@@ -216,12 +216,18 @@ func (f *front) queueEvent() panel.Event {
 // leads to Settings.
 var setupNotice = panel.Notice{Text: "Setup: Back key", Problem: true}
 
-// notice tells the ready screen that the gateway needs setting up, or when the machine's port is missing (an
-// unplugged USB adapter, a missing device node), and clears the notice when all is well. A network serial
-// server is not probed.
+// notice tells the ready screen, most urgent first: that the gateway needs setting up; that the account must
+// sign in (again), a problem that holds every mail, queued ones too; that the machine's port is missing (an
+// unplugged USB adapter, a missing device node), which stops new scans only; or what the sign-in has to say
+// that is no problem yet ("Sign in by 12-24"). It clears the notice when all is well. A network serial server
+// is not probed.
 func (f *front) notice() panel.Event {
 	if f.g.NeedsSetup() {
 		return panel.Event{Notice: &setupNotice}
+	}
+	signIn, problem := f.signing().SignInNotice()
+	if signIn != "" && problem {
+		return panel.Event{Notice: &panel.Notice{Text: signIn, Problem: true}}
 	}
 	d := f.g.Config().Device
 	missing := false
@@ -241,7 +247,7 @@ func (f *front) notice() panel.Event {
 	if missing {
 		return panel.Event{Notice: &panel.Notice{Text: "No machine", Problem: true}}
 	}
-	return panel.Event{Notice: &panel.Notice{}}
+	return panel.Event{Notice: &panel.Notice{Text: signIn}}
 }
 
 // addresses lists the machine's network addresses as "eth0 192.168.1.20", loopback left out.
