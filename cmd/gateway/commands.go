@@ -47,6 +47,8 @@ func commands() []*command {
 			run: cmdSend, flags: func(fs *flag.FlagSet) { sendFlags(fs, &sendOpts{}) }},
 		{name: "check", args: "[-v] [-config FILE] [account flags]", summary: "self-test of the account: DNS, TCP, TLS, AUTH, with a plain verdict",
 			run: cmdCheck, flags: func(fs *flag.FlagSet) { checkFlags(fs, &checkOpts{}) }},
+		{name: "signin", args: "[-config FILE] [--no-qr]", summary: "sign the account in with OAuth (Microsoft 365, Google): shows a code to enter on a phone",
+			run: cmdSignin, flags: func(fs *flag.FlagSet) { signinFlags(fs, &signinOpts{}) }},
 		{name: "pull", args: "--port PATH|--usb VID:PID[:SERIAL]|--tcp HOST:PORT --out DIR [flags]", summary: "receive documents from the machine once",
 			run: cmdPull, flags: func(fs *flag.FlagSet) { pullFlags(fs, &pullOpts{}) }},
 		{name: "convert", args: "-o OUT [--format pdf|tiff-f] [--compact] IN...", summary: "turn TIFF, JPEG and PBM pages into one PDF (or TIFF-F) without re-compressing fax data",
@@ -267,6 +269,11 @@ func cmdCheck(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(e.stdout, "Checking %s (%s) as %s\n", cfg.Account.Server, cfg.Account.Security, cfg.Account.User)
 	rep, err := g.Check(ctx)
 	printReport(e.stdout, cfg.Account.Server, rep, err)
+	if lines, ok := g.SignInStatus(); ok { // after the check, which may have refreshed the token
+		for _, l := range lines {
+			fmt.Fprintln(e.stdout, "  OAUTH "+l)
+		}
+	}
 	fmt.Fprintln(e.stdout, appliance.Verdict(rep, err, time.Now()))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errShown, err)

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/scangate/gateway/internal/toolrun"
+	"github.com/scangate/gateway/oauthtest"
+	"github.com/scangate/gateway/panel"
+)
+
+// tmuxKeys are the terminal keys of the sim board's panel keys, as tmux send-keys names them.
+var tmuxKeys = map[panel.Key]string{panel.KeyUp: "Up", panel.KeyDown: "Down", panel.KeyLeft: "Left",
+	panel.KeyRight: "Right", panel.KeyOK: "Enter", panel.KeyBack: "BSpace"}
+
+// The sign-in from the front panel of the sim board in a real terminal: Settings, the PIN, Account, Sign in;
+// the LCD shows the code of a real authorization server, the test approves it at the server's user-code
+// endpoint, and the panel says "Signed in" and the token store is written.
+func TestSignInOnSimPanelInTmux(t *testing.T) {
+	tmux := toolrun.Path(t, "tmux")
+	idp := oauthtest.Start(t, oauthtest.Options{})
+	dir := t.TempDir()
+	store := filepath.Join(dir, "oauth.json")
+	cfg := filepath.Join(dir, "gateway.toml")
+	conf := fmt.Sprintf(`[account]
+server = "127.0.0.1:1"
+user = "scanner@example.com"
+from = "scanner@example.com"
+
+[oauth]
+provider = "custom"
+client_id = %q
+device_auth_url = %q
+token_url = %q
+scopes = ["smtp", "offline_access"]
+store = %q
+
+[spool]
+dir = %q
+`, idp.ClientID, idp.DeviceAuthURL, idp.TokenURL, store, filepath.Join(dir, "spool"))
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	sock := filepath.Join(dir, "tmux.sock")
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(tmux, append([]string{"-S", sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	cmd := strings.Join([]string{gatewayBin, "run", "--board", "sim", "-config", cfg, "2>" + filepath.Join(dir, "log")}, " ")
+	run("-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "env", "TERM=xterm-256color", "NO_COLOR=1",
+		"SSL_CERT_FILE="+idp.CAFile, "sh", "-c", cmd+"; sleep 30")
+	pid, _ := strconv.Atoi(strings.TrimSpace(run("display-message", "-p", "#{pid}")))
+	t.Cleanup(func() {
+		exec.Command(tmux, "-S", sock, "kill-server").Run()
+		if pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	screen := func(want *regexp.Regexp) []string {
+		t.Helper()
+		deadline := time.Now().Add(hangGuard)
+		for {
+			s := run("capture-pane", "-p")
+			if m := want.FindStringSubmatch(s); m != nil {
+				return m
+			}
+			if time.Now().After(deadline) {
+				log, _ := os.ReadFile(filepath.Join(dir, "log"))
+				t.Fatalf("the screen never showed %v:\n%s\nlog:\n%s", want, s, log)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	press := func(keys ...panel.Key) {
+		t.Helper()
+		for _, k := range keys {
+			run("send-keys", tmuxKeys[k])
+			time.Sleep(30 * time.Millisecond)
+		}
+	}
+	lit := func(s string) *regexp.Regexp { return regexp.MustCompile(regexp.QuoteMeta(s)) }
+
+	screen(lit("Not signed in")) // the ready screen says what holds the mail
+	press(panel.KeyBack)         // the menu
+	screen(lit(">Queue"))
+	press(panel.KeyUp, panel.KeyOK) // up wraps to Settings
+	screen(lit("Admin PIN"))
+	pin, err := panel.KeysForDigits(panel.DefaultPIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	press(append(pin, panel.KeyOK)...)
+	screen(lit(">Account"))
+	press(panel.KeyOK, panel.KeyDown, panel.KeyDown, panel.KeyDown, panel.KeyDown)
+	screen(lit(">Sign in"))
+	press(panel.KeyOK)
+	m := screen(regexp.MustCompile(`│([A-Z0-9]{4}-[A-Z0-9]{4}) +\d+:\d\d│`))
+	if err := idp.Approve(t.Context(), m[1], "scanner@example.com"); err != nil {
+		t.Fatalf("approving %s: %v", m[1], err)
+	}
+	screen(lit("Signed in"))
+	if st, err := os.Stat(store); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("token store after the panel's sign-in: %v %v", st, err)
+	}
+	if idp.SignIns() != 1 {
+		t.Fatalf("%d sign-ins at the server", idp.SignIns())
+	}
+}
