@@ -30,6 +30,7 @@ type provider struct {
 	refreshes int
 	revoked   bool // refresh answers invalid_grant
 	down      bool // the token endpoint answers 503
+	lapse     int  // refresh_token_expires_in, seconds; 0: not sent
 }
 
 func newProvider(t *testing.T) *provider {
@@ -65,7 +66,11 @@ func newProvider(t *testing.T) *provider {
 		p.n++
 		at, rt := fmt.Sprintf("access-%d-secret", p.n), fmt.Sprintf("refresh-%d-secret", p.n)
 		p.refresh, p.valid[at] = rt, true
-		json.NewEncoder(w).Encode(map[string]any{"access_token": at, "refresh_token": rt, "token_type": "Bearer", "expires_in": 3600})
+		answer := map[string]any{"access_token": at, "refresh_token": rt, "token_type": "Bearer", "expires_in": 3600}
+		if p.lapse > 0 {
+			answer["refresh_token_expires_in"] = p.lapse
+		}
+		json.NewEncoder(w).Encode(answer)
 	})
 	p.srv = httptest.NewServer(mux)
 	t.Cleanup(p.srv.Close)
@@ -241,6 +246,37 @@ func TestOAuthIdleRefresh(t *testing.T) {
 	l.d.Step(t.Context())
 	if p.count() != 1 {
 		t.Fatalf("%d refreshes half an hour later, want still 1", p.count())
+	}
+}
+
+// A refresh token that lapses unless used (7 days here, as for Google apps in testing) is used while idle;
+// when the provider cannot be reached to do so, the ready screen warns two days before the lapse.
+func TestOAuthLapseWarning(t *testing.T) {
+	p := newProvider(t)
+	p.lapse = 7 * 24 * 3600
+	l := newOAuthLoop(t, p)
+	l.signIn(t)
+	p.set(func(p *provider) { p.down = true })
+	l.clock.Add(4 * 24 * time.Hour)
+	l.d.Step(t.Context()) // the idle refresh fails for now
+	if text, _ := l.g.SignInNotice(); text != "" {
+		t.Fatalf("notice three days before the lapse: %q", text)
+	}
+	l.clock.Add(25 * time.Hour)
+	want := "Sign in by " + l.clock.Now().Add(2*24*time.Hour-time.Hour).Local().Format("01-02")
+	if text, problem := l.g.SignInNotice(); text != want || !problem {
+		t.Fatalf("notice 47 hours before the lapse: %q %v, want %q", text, problem, want)
+	}
+	lines, _ := l.g.SignInStatus()
+	if text := strings.Join(lines, "\n"); !strings.Contains(text, "Warning: Unless used, the refresh token lapses on") {
+		t.Fatalf("status:\n%s", text)
+	}
+	// Once the provider answers again, the next idle refresh puts the lapse a week off.
+	p.set(func(p *provider) { p.down = false })
+	l.clock.Add(time.Hour)
+	l.d.Step(t.Context())
+	if text, _ := l.g.SignInNotice(); text != "" || p.count() != 1 {
+		t.Fatalf("after the refresh: notice %q, %d refreshes", text, p.count())
 	}
 }
 

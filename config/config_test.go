@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -242,6 +243,36 @@ func TestSaveAndLoad(t *testing.T) {
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v: the file holds the password", st.Mode())
+	}
+}
+
+// A panel save keeps the [oauth] section as it was, and a file without one gets none.
+func TestSaveKeepsOAuth(t *testing.T) {
+	path := write(t, example+`
+[oauth]
+provider = "microsoft"
+client_id = "0000-1111"
+tenant = "contoso.onmicrosoft.com"
+`)
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OAuth == nil || !reflect.DeepEqual(*got.OAuth, OAuth{Provider: "microsoft", ClientID: "0000-1111", Tenant: "contoso.onmicrosoft.com"}) {
+		t.Fatalf("[oauth] after a save: %+v", got.OAuth)
+	}
+	plain := write(t, example)
+	c, _ = Load(plain)
+	c.Save(plain)
+	if b, _ := os.ReadFile(plain); strings.Contains(string(b), "oauth") {
+		t.Fatalf("a save added an [oauth] section:\n%s", b)
 	}
 }
 

@@ -52,12 +52,9 @@ func (c *Client) Begin(ctx context.Context) (*SignIn, error) {
 		exp = c.now().Add(15 * time.Minute)
 		da.Expiry = exp
 	}
-	return &SignIn{c: c, da: da, Code: Code{URI: printable(da.VerificationURI), Complete: printable(da.VerificationURIComplete),
-		UserCode: printable(da.UserCode), Expires: exp}}, nil
+	return &SignIn{c: c, da: da, Code: Code{URI: clean(da.VerificationURI), Complete: clean(da.VerificationURIComplete),
+		UserCode: clean(da.UserCode), Expires: exp}}, nil
 }
-
-// printable drops what a terminal or an LCD must not be sent.
-func printable(s string) string { return clean(s) }
 
 // networkRetry is the pause before polling again after a network failure while the code is still good.
 const networkRetry = 5 * time.Second
