@@ -70,6 +70,10 @@ func rules() []rule {
 			forbidden: "golang.org/x/oauth2", allowed: []string{"oauth", "oauthtest"}, direct: true},
 		rule{why: "zitadel's authorization server is the tests' peer", forbidden: "github.com/zitadel/oidc",
 			allowed: []string{"oauthtest"}, direct: true},
+		rule{why: "the service manager is cmd/gateway's business: the core and its edges know only Healthy and OnReady",
+			forbidden: "github.com/coreos/go-systemd", allowed: []string{"cmd/gateway"}, direct: true},
+		rule{why: "only the packaging tool builds packages with nfpm; the gateway never links it", forbidden: "github.com/goreleaser/nfpm",
+			allowed: []string{"packaging"}, direct: true},
 	)
 }
 

@@ -2,7 +2,6 @@ package board
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/term"
 	"periph.io/x/conn/v3/display"
@@ -89,8 +87,9 @@ type Board struct {
 	// closes it when the user quits (q or Ctrl-C), when input ends, and on
 	// Close.
 	Keys <-chan panel.Key
-	// Watchdog is the hardware watchdog, or nil. Run KeepAlive to keep it
-	// from resetting the board; Close disarms it.
+	// Watchdog is the hardware watchdog, or nil. The caller kicks it at
+	// least every watchdog.KeepAliveInterval while the gateway is healthy
+	// (gateway run does, beside systemd's watchdog); Close disarms it.
 	Watchdog *watchdog.Watchdog
 
 	leds      func(panel.LEDs) error // nil: no lights
@@ -105,19 +104,6 @@ func (b *Board) SetLEDs(l panel.LEDs) error {
 		return nil
 	}
 	return b.leds(l)
-}
-
-// KeepAlive kicks the board's watchdog every watchdog.KeepAliveInterval
-// while healthy reports true, until ctx ends or the board is closed. Without
-// a watchdog it just waits for ctx. It returns the error of a failed kick.
-func (b *Board) KeepAlive(ctx context.Context, healthy func() bool) error {
-	if b.Watchdog == nil {
-		<-ctx.Done()
-		return nil
-	}
-	t := time.NewTicker(watchdog.KeepAliveInterval)
-	defer t.Stop()
-	return b.Watchdog.Keep(ctx, t.C, healthy)
 }
 
 // Close releases the board: the interactive sim stops reading keys, clears

@@ -80,8 +80,8 @@
 // # Watchdog and clock
 //
 // With Options.Watchdog set (usually "/dev/watchdog"), a hardware board
-// opens the watchdog and Board.KeepAlive kicks it while the caller reports
-// the gateway healthy; Close disarms it with the magic 'V' (package
+// opens the watchdog, which the caller kicks while the gateway is healthy;
+// Close disarms it with the magic 'V' (package
 // watchdog). WaitForClock holds the caller back, showing "Waiting for
 // clock", until the system clock reads a plausible date, as a board
 // without a battery-backed clock needs before it can check TLS

@@ -2,7 +2,6 @@ package board
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,7 +22,6 @@ import (
 	"github.com/scangate/gateway/board/hd44780"
 	"github.com/scangate/gateway/board/internal/gpiofake"
 	"github.com/scangate/gateway/board/simlcd"
-	"github.com/scangate/gateway/board/watchdog"
 	"github.com/scangate/gateway/panel"
 )
 
@@ -160,7 +158,6 @@ func TestRPi(t *testing.T) {
 		m := newMachine("rpi", nil, bus)
 		var logs bytes.Buffer
 		wd := watchdogFile(t)
-		start := time.Now()
 		b, err := open("rpi", Options{Watchdog: wd, Log: slog.New(slog.NewTextHandler(&logs, nil))}, m)
 		if err != nil {
 			t.Fatal(err)
@@ -193,24 +190,13 @@ func TestRPi(t *testing.T) {
 		if b.Watchdog == nil {
 			t.Fatal("no watchdog")
 		}
-		// KeepAlive kicks at once and then every KeepAliveInterval of the
-		// bubble's clock; the test looks half-way between kicks.
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
-		go func() { done <- b.KeepAlive(ctx, func() bool { return true }) }()
-		time.Sleep(watchdog.KeepAliveInterval / 2)
 		for i, want := range []string{"\x00", "\x00\x00", "\x00\x00\x00"} {
-			if i > 0 {
-				time.Sleep(watchdog.KeepAliveInterval)
+			if err := b.Watchdog.Kick(); err != nil {
+				t.Fatal(err)
 			}
-			synctest.Wait()
 			if got, _ := os.ReadFile(wd); string(got) != want {
-				t.Fatalf("at %v: watchdog got %q, want %q", time.Since(start), got, want)
+				t.Fatalf("kick %d: watchdog got %q, want %q", i+1, got, want)
 			}
-		}
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatal(err)
 		}
 		if err := errors.Join(b.Close(), b.Close()); err != nil {
 			t.Fatal(err)
@@ -375,18 +361,6 @@ func TestInvalidOptionsOpenNothing(t *testing.T) {
 	var se *SettingError
 	if !errors.As(err, &se) || se.Setting != "board.lcd_address" {
 		t.Errorf("open = %v, want the board.lcd_address error", err)
-	}
-}
-
-func TestKeepAliveWithoutWatchdog(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	b, err := Open("none", Options{Watchdog: "/nonexistent"}) // ignored by none
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.KeepAlive(ctx, func() bool { return true }); err != nil || b.Watchdog != nil {
-		t.Errorf("KeepAlive = %v, watchdog %v", err, b.Watchdog)
 	}
 }
 

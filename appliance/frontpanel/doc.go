@@ -15,4 +15,11 @@
 // the account's hold and sends the held jobs, and refreshes the ready screen's notice. That notice puts the
 // setup first, then a sign-in that needs someone (it holds every mail), then a missing machine, then what the
 // sign-in says that is no problem yet.
+//
+// Run tells its caller when the gateway is at work (Options.OnReady: the delivery loop runs and, with a panel,
+// the key loop too), which a service manager waits for. Settings put in force from outside the panel (the
+// settings file read again on a reload, checked with Validate and applied with Gateway.Apply, as a panel save
+// does) come as Options.Reloaded: Run kicks the delivery loop, and the panel, which keeps its own copy of the
+// settings it edits, is made anew on them once it is left alone, so that a later save on the panel does not
+// write back the settings it had before.
 package frontpanel

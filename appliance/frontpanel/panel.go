@@ -3,6 +3,7 @@ package frontpanel
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -31,6 +32,15 @@ type Options struct {
 	Blink bool
 	// Version and Serial are shown under About.
 	Version, Serial string
+	// OnReady, if set, is called once the gateway is at work: the delivery loop runs and, on a board with a
+	// display, the panel's key loop too (a service manager is told then that the gateway is ready).
+	OnReady func()
+	// Reloaded, if not nil, tells Run that settings were put in force from outside the panel (the settings
+	// file read again, checked with Validate and given to Gateway.Apply): Run wakes the delivery loop, so
+	// that jobs waiting for an account, or held with the old one, go out now, and the panel takes the new
+	// settings up (address book, account, PIN) once no job, request or sign-in of its own is under way and
+	// nobody has pressed a key for settleTime.
+	Reloaded <-chan struct{}
 }
 
 // ErrScriptEnded is returned with Once when the scripted keys ran out without starting a job.
@@ -43,11 +53,18 @@ var ErrQuit = errors.New("frontpanel: quit")
 // display. It returns when ctx ends (after the mail in flight has had its grace), when the user quits the
 // panel, or with Options.Once after the first job.
 func Run(ctx context.Context, g *appliance.Gateway, b *board.Board, o Options) error {
-	if b == nil || b.Display == nil {
-		return g.Deliver(ctx, nil)
-	}
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if b == nil || b.Display == nil {
+		return g.Deliver(lctx, func(d *appliance.Deliverer) {
+			if o.Reloaded != nil {
+				go kickOnReload(lctx, d, o.Reloaded)
+			}
+			if o.OnReady != nil {
+				o.OnReady()
+			}
+		})
+	}
 	loop := make(chan *appliance.Deliverer, 1)
 	done := make(chan error, 1)
 	go func() { done <- g.Deliver(lctx, func(d *appliance.Deliverer) { loop <- d }) }()
@@ -62,6 +79,23 @@ func Run(ctx context.Context, g *appliance.Gateway, b *board.Board, o Options) e
 	<-done
 	return err
 }
+
+// kickOnReload wakes the delivery loop d whenever settings were put in force from outside, until ctx ends.
+func kickOnReload(ctx context.Context, d *appliance.Deliverer, reloaded <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-reloaded:
+			d.Kick()
+		}
+	}
+}
+
+// settleTime is how long the panel must be left alone (no key pressed, no job ended) before it takes up
+// settings put in force from outside: longer than the panel keeps an idle menu open (2 minutes), so that
+// it is back on the ready screen and nobody's edits or result screen are swept away.
+const settleTime = 130 * time.Second
 
 // front is the panel's key loop and what it needs at hand.
 type front struct {
@@ -88,9 +122,20 @@ func (f *front) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The first look is made before the loop starts, so that the first screen is complete.
-	p.Event(f.queueEvent())
-	p.Event(f.notice())
+	// The first look is made before the loop starts, so that the first screen is complete. The last queue
+	// and notice seen are kept for a panel made anew on reloaded settings.
+	var seenQueue, seenNotice panel.Event
+	show := func(ev panel.Event) {
+		if ev.Queue != nil {
+			seenQueue = panel.Event{Queue: ev.Queue}
+		}
+		if ev.Notice != nil {
+			seenNotice = panel.Event{Notice: ev.Notice}
+		}
+		p.Event(ev)
+	}
+	show(f.queueEvent())
+	show(f.notice())
 	b.SetLEDs(p.LEDs())
 
 	events := make(chan panel.Event, 16)   // progress of the job in progress
@@ -140,8 +185,12 @@ func (f *front) run(ctx context.Context) error {
 	ticks := 0
 	g.PanelAlive()
 	defer g.PanelGone()
+	// Settings put in force from outside wait in stale until the panel is left alone (see Options.Reloaded).
+	stale := false
+	var lastActive time.Time // the last key press or job end
 
 	press := func(k panel.Key) {
+		lastActive = time.Now()
 		req := p.Key(k)
 		switch req.Kind {
 		case panel.RequestSend:
@@ -181,6 +230,9 @@ func (f *front) run(ctx context.Context) error {
 		}
 	}
 
+	if o.OnReady != nil {
+		o.OnReady() // the delivery loop runs (Run started it first), the key loop starts now
+	}
 	var next <-chan time.Time // armed while a scripted key waits to be pressed
 	for {
 		idle := stop == nil && !p.Waiting()
@@ -206,10 +258,10 @@ func (f *front) run(ctx context.Context) error {
 		case ev := <-events:
 			p.Event(ev)
 		case ev := <-news:
-			p.Event(ev)
+			show(ev)
 		case evs := <-answers:
 			for _, ev := range evs {
-				p.Event(ev)
+				show(ev)
 			}
 		case n := <-signIns:
 			if n.turn != turn {
@@ -224,6 +276,7 @@ func (f *front) run(ctx context.Context) error {
 		case end := <-ends:
 			stop() // release the job's context
 			stop = nil
+			lastActive = time.Now()
 			drain(events, p)
 			p.Event(panel.Event{Result: result(end)})
 			refresh()
@@ -234,6 +287,10 @@ func (f *front) run(ctx context.Context) error {
 			if o.Once {
 				return end.Err
 			}
+		case <-o.Reloaded:
+			f.kickLoop() // jobs that waited for the account, or were held with the old one, go out now
+			stale = true
+			refresh() // the notice may change (the setup done)
 		case <-ticker.C:
 			g.PanelAlive()
 			p.Tick()
@@ -241,8 +298,34 @@ func (f *front) run(ctx context.Context) error {
 				refresh()
 			}
 		}
+		if stale && stop == nil && cancelSignIn == nil && !p.Waiting() && !p.Busy() && time.Since(lastActive) >= settleTime {
+			if np := f.renew(p); np != nil {
+				p = np
+				p.Event(seenQueue)
+				p.Event(seenNotice)
+			}
+			stale = false
+			refresh()
+		}
 		b.SetLEDs(p.LEDs())
 	}
+}
+
+// renew makes a panel anew on the settings in force, on the ready screen, with the destination old had
+// selected when it is still in the address book. When the panel cannot be made (which Validate prevents),
+// the error is logged and renew returns nil: old stays.
+func (f *front) renew(old *panel.Panel) *panel.Panel {
+	pc := f.panelConfig()
+	if set, i := old.Settings(), old.Selected(); i < len(set.Book) {
+		pc.Selected = max(slices.Index(pc.Book, set.Book[i]), 0)
+	}
+	p, err := panel.New(f.b.Display, pc, f.g.Now)
+	if err != nil {
+		f.g.Log().Error("the panel keeps its settings: the reloaded ones cannot be shown", "err", err)
+		return nil
+	}
+	f.g.Log().Debug("the panel shows the reloaded settings")
+	return p
 }
 
 // looker makes the looks the key loop asks for on look, and posts what it sees on news, until ctx ends.

@@ -1,7 +1,6 @@
 package watchdog
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -54,32 +53,6 @@ func (w *Watchdog) Kick() error {
 		return fmt.Errorf("watchdog: %s: %w", w.path, err)
 	}
 	return nil
-}
-
-// Keep kicks the watchdog now and at every tick while healthy reports
-// true, until ctx ends, ticks is closed or the watchdog is closed; it then
-// returns nil. A tick at which healthy reports false is skipped: if the
-// gateway stays unhealthy for the watchdog's timeout, the board resets.
-// Keep returns the error of a failed kick. Use a time.Ticker every
-// KeepAliveInterval for ticks.
-func (w *Watchdog) Keep(ctx context.Context, ticks <-chan time.Time, healthy func() bool) error {
-	for {
-		if healthy() {
-			if err := w.Kick(); errors.Is(err, ErrClosed) {
-				return nil
-			} else if err != nil {
-				return err
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case _, ok := <-ticks:
-			if !ok {
-				return nil
-			}
-		}
-	}
 }
 
 // Close stops the watchdog deliberately: it writes the magic 'V' and closes

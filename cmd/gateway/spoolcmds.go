@@ -11,12 +11,14 @@ import (
 	"net/mail"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/scangate/gateway/appliance"
 	"github.com/scangate/gateway/appliance/frontpanel"
 	"github.com/scangate/gateway/board"
+	"github.com/scangate/gateway/board/watchdog"
 	"github.com/scangate/gateway/config"
 	"github.com/scangate/gateway/internal/procstat"
 	"github.com/scangate/gateway/spool"
@@ -193,23 +195,22 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	cfg, savePath, missing, err := findConfig(o.config)
+	// From here SIGHUP reloads the settings (systemctl reload) instead of ending the process.
+	hup, stopHangups := hangups()
+	defer stopHangups()
+	cfg, savePath, missing, err := o.settings()
 	if err != nil && !missing {
 		return err
 	}
-	if o.spool != "" {
-		cfg.Spool.Dir = o.spool
-	}
-	if o.board != "" {
-		cfg.Board.Profile = o.board
-	}
-	o.acct.apply(cfg)
 	// A service logs one line per job at INFO: what an office reads in its journal.
 	log := logger(e, slog.LevelInfo, o.verbose)
-	g, err := newRunGateway(cfg, savePath, missing, log)
+	m := newManager(log)
+	g, err := newRunGateway(cfg, savePath, missing, managed(), log)
 	if err != nil {
 		return err
 	}
+	defer context.AfterFunc(ctx, m.stopping)() // SIGTERM or SIGINT: STOPPING=1 at once
+	var feeds []feed                           // the watchdogs fed while the gateway is healthy
 	var b *board.Board
 	if cfg.Board.Profile != "none" {
 		bo := frontpanel.BoardOptions(cfg.Board)
@@ -219,21 +220,48 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 			return err
 		}
 		defer b.Close()
-		wctx, stopWatchdog := context.WithCancel(ctx)
-		defer stopWatchdog() // before b.Close: the watchdog is closed with its magic byte, not left to bite
-		go b.KeepAlive(wctx, g.Healthy)
+		if b.Watchdog != nil {
+			feeds = append(feeds, feed{name: b.Watchdog.String(), every: watchdog.KeepAliveInterval, kick: b.Watchdog.Kick})
+		}
+	}
+	if f, ok := m.watchdogFeed(); ok {
+		feeds = append(feeds, f)
+	}
+	if len(feeds) > 0 {
+		wctx, stopWatchdogs := context.WithCancel(ctx)
+		defer stopWatchdogs() // before b.Close: the watchdog is closed with its magic byte, not left to bite
+		t := time.NewTicker(feedInterval(feeds))
+		defer t.Stop()
+		go keepAlive(wctx, t.C, g.Healthy, feeds, log)
+	}
+	if b != nil {
 		// A board without a real-time clock starts in 1970: no TLS (and no honest time on the panel) until
-		// the network time is in.
+		// the network time is in. systemd is asked to wait for it beyond its start timeout.
+		stopWaiting := func() {}
 		show := func(text string) {
 			b.Display.Clear()
 			b.Display.WriteString(text)
+			stopWaiting = m.waiting("Waiting for the clock to be set (network time)", clockPoll)
 		}
-		if err := board.WaitForClock(ctx, submit.DefaultEarliestTime(), time.Now, clockPoll, show); err != nil {
+		err := board.WaitForClock(ctx, submit.DefaultEarliestTime(), time.Now, clockPoll, show)
+		stopWaiting()
+		if err != nil {
 			return err
 		}
 	}
+	reloaded := make(chan struct{}, 1)
+	r := &reloader{o: &o, file: savePath, g: g, log: log, m: m, panel: b != nil, reloaded: reloaded}
+	rctx, stopReloading := context.WithCancel(ctx)
+	var reloading sync.WaitGroup
+	reloading.Go(func() { r.run(rctx, hup) })
+	reloading.Go(func() { m.follow(rctx, r.status, statusRefresh) })
+	defer func() {
+		stopReloading()
+		reloading.Wait()
+	}()
 	log.Info("gateway running", "spool", cfg.Spool.Dir, "board", cfg.Board.Profile, "server", cfg.Account.Server)
-	err = frontpanel.Run(ctx, g, b, frontpanel.Options{ConfigPath: savePath, Blink: true, Version: version, Serial: machineSerial()})
+	err = frontpanel.Run(ctx, g, b, frontpanel.Options{ConfigPath: savePath, Blink: true, Version: version, Serial: machineSerial(),
+		OnReady: func() { m.ready(r.status()) }, Reloaded: reloaded})
 	log.Debug("gateway stopped", "peak_rss_bytes", procstat.PeakRSS())
 	if errors.Is(err, frontpanel.ErrQuit) || ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
 		return nil // stopped as asked: a service that ends on SIGTERM has done nothing wrong
@@ -242,9 +270,11 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 }
 
 // newRunGateway makes the gateway that run runs. A first boot (no settings file, or one without a complete mail
-// account) starts on a board with a panel in the Setup state, where the admin enters the account; delivery
-// alone (board none) cannot be set up that way and fails with what to write.
-func newRunGateway(cfg *config.Config, savePath string, missing bool, log *slog.Logger) (*appliance.Gateway, error) {
+// account) starts on a board with a panel in the Setup state, where the admin enters the account. Delivery
+// alone (board none) cannot be set up that way: under a service manager (managed) it starts in the Setup state
+// too and waits for the file to be filled in and reloaded (SIGHUP), so that systemd does not restart it in a
+// loop; run by hand it fails with what to write.
+func newRunGateway(cfg *config.Config, savePath string, missing, managed bool, log *slog.Logger) (*appliance.Gateway, error) {
 	if err := frontpanel.Validate(cfg, false); err != nil {
 		return nil, err // wrong whatever the account: reported before any device is opened
 	}
@@ -256,22 +286,28 @@ func newRunGateway(cfg *config.Config, savePath string, missing bool, log *slog.
 	if frontpanel.Validate(cfg, true) == nil {
 		return nil, err // the account is complete but cannot be used (its password file is missing, say)
 	}
-	if cfg.Board.Profile == "none" {
-		if missing {
-			return nil, fmt.Errorf("config: %s: no such file; write the settings there or give -config (see README.md)", savePath)
-		}
-		return nil, err
-	}
 	why := err.Error()
 	if missing {
 		why = "no settings file at " + savePath
 	}
-	log.Warn("no mail account set up: the panel shows Setup", "settings_file", savePath, "why", why)
+	switch {
+	case cfg.Board.Profile != "none":
+		log.Warn("no mail account set up: the panel shows Setup", "settings_file", savePath, "why", why)
+	case managed:
+		log.Warn(fmt.Sprintf("no mail account in %s: fill in [account], then systemctl reload %s", savePath, serviceName), "why", why)
+	case missing:
+		return nil, fmt.Errorf("config: %s: no such file; write the settings there or give -config (see README.md)", savePath)
+	default:
+		return nil, err
+	}
 	return appliance.NewSetup(cfg, opts)
 }
 
 // clockPoll is how often run looks at the clock while it waits for it to be set.
 const clockPoll = 5 * time.Second
+
+// statusRefresh is how often run looks whether its status line for systemd has changed without a reload.
+const statusRefresh = 5 * time.Second
 
 // machineSerial is the board's serial number (a Raspberry Pi's, from /proc/cpuinfo) or the machine id, for
 // the panel's About screen; "unknown" when neither can be read.
