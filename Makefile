@@ -8,7 +8,7 @@ PKGS     := ./...
 
 PEERS    := bash scripts/peers
 
-.PHONY: all build test peers unit test32 soak lint demo cross bench fuzz clean
+.PHONY: all build test peers unit test32 soak lint demo cross package bench fuzz clean
 
 all: build
 
@@ -55,9 +55,14 @@ cross:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/gateway-linux-arm64 ./cmd/gateway
 	@ls -l $(BIN)/gateway-linux-*
 
+## package: the Debian packages dist/scangate_VERSION_{armhf,arm64,amd64}.deb (packaging/mkdeb, with nfpm); the
+# version is git describe's, made a Debian version (packaging/version.go).
+package:
+	$(GO) run ./packaging/mkdeb -out dist
+
 ## bench: benchmarks (speed and memory targets are checked here, never in tests).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist

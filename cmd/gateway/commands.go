@@ -35,6 +35,7 @@ type command struct {
 	summary string
 	run     func(ctx context.Context, e env, args []string) error
 	flags   func(fs *flag.FlagSet) // registers the command's flags, for help
+	hidden  bool                   // left out of usage and the manual page (help COMMAND still shows it)
 }
 
 func commands() []*command {
@@ -60,6 +61,7 @@ func commands() []*command {
 		{name: "devices", summary: "list serial and USB ports with VID:PID", run: cmdDevices},
 		{name: "version", summary: "print the version", run: cmdVersion},
 		{name: "help", args: "[COMMAND]", summary: "show help", run: cmdHelp},
+		{name: "manpage", summary: "write the manual page gateway(1) in roff, for the Debian package", run: cmdManpage, hidden: true},
 	}
 }
 
@@ -81,6 +83,9 @@ Commands:
 `)
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, c := range commands() {
+		if c.hidden {
+			continue
+		}
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
 	tw.Flush()
