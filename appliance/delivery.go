@@ -419,6 +419,7 @@ func (d *Deliverer) deliver(ctx, sctx context.Context, due []*spool.Job) {
 		}
 		return
 	}
+	d.g.upstreamSize.Store(sizeLimit(sess))
 	defer func() {
 		if sess != nil {
 			sess.Quit()
@@ -500,6 +501,10 @@ func (d *Deliverer) send(sess *submit.Session, j *spool.Job) ([]submit.RcptError
 		if limit == 0 || st.Size() <= limit {
 			return d.sendFile(sess, j, filepath.Join(dir, messageFile))
 		}
+		if asStored(j) {
+			return nil, 0, fmt.Errorf("%w: the mail is %d KB and the server now accepts %d KB; a relayed mail cannot be split like a scan: delete it, or have it sent again in smaller mails",
+				submit.ErrTooLarge, (st.Size()+1023)>>10, limit>>10)
+		}
 		parts, err := d.g.split(d.sp, j, limit)
 		if err != nil {
 			return nil, 0, err
@@ -548,7 +553,7 @@ func (d *Deliverer) sendFile(sess *submit.Session, j *spool.Job, path string) ([
 		from = a.Address
 	}
 	body := &progressReader{r: f, total: st.Size(), report: func(p Progress) { d.report(j.ID, p) }}
-	refused, err := sess.Send(submit.Envelope{From: from, To: j.To, Size: st.Size()}, body)
+	refused, err := sess.Send(submit.Envelope{From: from, To: j.To, Size: st.Size(), EightBit: j.EightBit}, body)
 	return refused, st.Size(), err
 }
 
@@ -569,7 +574,7 @@ func sizeLimit(sess *submit.Session) int64 {
 func (d *Deliverer) journalPart(j *spool.Job, i int, bytes int64) {
 	p := j.Parts[i]
 	e := spool.Entry{Time: d.g.opts.Now(), Job: j.Number, Part: fmt.Sprintf("%d/%d", i+1, len(j.Parts)),
-		DestName: j.DestName, To: j.To, Pages: p.Last - p.First + 1, Bytes: bytes, Outcome: "sent", Code: 250,
+		DestName: j.DestName, To: j.To, Pages: p.Last - p.First + 1, Bytes: bytes, Outcome: "sent", Code: 250, Source: j.Source,
 		Result: "Sent", Detail: fmt.Sprintf("Part %d of %d (pages %d-%d) accepted.", i+1, len(j.Parts), p.First, p.Last)}
 	if err := d.sp.Journal(e); err != nil {
 		d.g.opts.Log.Error("writing the journal", "err", err)
@@ -590,7 +595,8 @@ func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptErro
 	}
 	short, long := Explain(err)
 	code, enh := replyCodes(err)
-	entry := spool.Entry{Time: now, Job: j.Number, DestName: j.DestName, To: j.To, Pages: j.Pages, Code: code, Enhanced: enh}
+	entry := spool.Entry{Time: now, Job: j.Number, DestName: j.DestName, To: j.To, Pages: j.Pages, Code: code, Enhanced: enh,
+		Source: j.Source}
 	switch act {
 	case actSent:
 		j.State, j.NextAttempt = spool.Sent, time.Time{}
@@ -618,13 +624,13 @@ func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptErro
 			j.State, j.NextAttempt = spool.Deferred, at
 			retry := RetryTime(at)
 			short = short + " - retry " + retry
-			long = long + " The scan stays queued; next attempt at " + retry + "."
+			long = long + " The " + noun(j) + " stays queued; next attempt at " + retry + "."
 		}
 	case actHoldJob:
 		j.State = spool.Held
 	case actRequeue:
 		j.State = spool.Queued
-		short, long = "Interrupted", "The gateway was stopped while sending; the scan stays queued and goes out when it runs again."
+		short, long = "Interrupted", "The gateway was stopped while sending; the "+noun(j)+" stays queued and goes out when it runs again."
 	case actHoldAccount:
 		j.State, j.AccountHold = spool.Held, true
 		d.holdAccount(short, long, now)
@@ -642,6 +648,7 @@ func (d *Deliverer) attempted(j *spool.Job, err error, refused []submit.RcptErro
 	} else if jerr := d.sp.Journal(entry); jerr != nil {
 		d.g.opts.Log.Error("writing the journal", "err", jerr)
 	}
+	d.bounce(j, act, err, refused)
 	if act == actSent {
 		if terr := d.sp.Tidy(j); terr != nil {
 			d.g.opts.Log.Error("removing the files of a sent job", "job", j.Number, "err", terr)

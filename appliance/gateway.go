@@ -56,9 +56,12 @@ type Gateway struct {
 	// beatPanel and beatDelivery are the Unix times (ns) when the panel loop and the delivery loop last showed
 	// life, 0 while they don't run; Healthy reads them for the hardware watchdog.
 	beatPanel, beatDelivery atomic.Int64
-	spoolMu                 sync.Mutex // guards spool, opened on first use
-	spool                   *spool.Spool
-	opts                    Options
+	// upstreamSize is the mail server's SIZE as the delivery loop last saw it (0: none or not yet), for
+	// RelayMaxBytes.
+	upstreamSize atomic.Int64
+	spoolMu      sync.Mutex // guards spool, opened on first use
+	spool        *spool.Spool
+	opts         Options
 }
 
 // settings are the configuration in force and what is derived from it. A job reads them once (s) and works

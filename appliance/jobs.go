@@ -212,8 +212,8 @@ var convertPages = document.ConvertPages
 // bytes under the same Message-ID.
 func (g *Gateway) prepare(sp *spool.Spool, job *spool.Job) error {
 	dir := sp.JobDir(job.ID)
-	if _, err := os.Stat(filepath.Join(dir, messageFile)); err == nil {
-		return nil
+	if _, err := os.Stat(filepath.Join(dir, messageFile)); err == nil || asStored(job) {
+		return err // a relayed mail or a report is its message file: nothing to convert, and nothing to make again
 	}
 	pages, err := convertPages(context.Background(), filepath.Join(dir, pdfFile), g.inputs(sp, job), 1, math.MaxInt, g.pdfInfo(job))
 	if err != nil {

@@ -26,6 +26,9 @@ type Config struct {
 	Panel       Panel         `toml:"panel"`
 	Spool       Spool         `toml:"spool"`
 	AddressBook []Destination `toml:"addressbook"`
+	// Relay, when present, opens the relay port: the office's network MFPs submit their own mail to the gateway,
+	// which queues and sends it through the account like a scan.
+	Relay *Relay `toml:"relay,omitempty"`
 }
 
 // Account is the mail account the gateway submits through.
@@ -344,6 +347,9 @@ func (c *Config) Validate(account bool, checks ...Check) error {
 		if _, err := mail.ParseAddress(d.Address); err != nil {
 			bad(key+".address", "%q is not an e-mail address", d.Address)
 		}
+	}
+	if c.Relay != nil {
+		c.Relay.validate(bad)
 	}
 	for _, check := range checks {
 		check(c, bad)

@@ -3,9 +3,12 @@
 //
 // A spool is a directory:
 //
-//	staging/in-*/        files being received from the machine; not yet a job (removed by Recover)
+//	staging/in-*/        files being received from the machine; not yet a job (Recover keeps what a pull finished)
+//	staging/msg-*/       a mail being received on the relay port, or a failure report being written; not yet a
+//	                     job (removed by Recover: the sender had no reply and sends again)
 //	jobs/000042/job.json a job: what to send, to whom, its state and the last outcome
-//	jobs/000042/...      the job's files: the scans as received, then the PDF and the composed mail
+//	jobs/000042/...      the job's files: the scans as received, then the PDF and the composed mail; for a
+//	                     relayed mail or a failure report (Job.Source), the mail as it is sent
 //	seq                  the last job number given out
 //	hold.json            present while the account is held (wrong password, TLS refused)
 //	journal.log          the transmission journal, one JSON object per line, append-only

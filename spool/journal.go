@@ -28,6 +28,8 @@ type Entry struct {
 	Enhanced string `json:"enhanced,omitempty"` // its enhanced status code, e.g. "5.7.8"
 	Result   string `json:"result"`             // plain words, short
 	Detail   string `json:"detail,omitempty"`   // plain words, a sentence
+	// Source is the job's Source: "" for a scan, "relay" for a relayed mail, "bounce" for a failure report.
+	Source string `json:"source,omitempty"`
 }
 
 // The journal's files: the current one, and the one before it, which the current one replaces when it grows

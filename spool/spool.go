@@ -66,7 +66,27 @@ type Job struct {
 	// Parts, when the mail had to be split to fit the server's size limit, are the page ranges sent as
 	// separate mails and whether each has been accepted.
 	Parts []Part `json:"parts,omitempty"`
+
+	// Source says where the job came from: "" for a scan (from the machine, or gateway send), SourceRelay for
+	// a mail accepted on the relay port, SourceBounce for a failure report the gateway made about one. A
+	// relayed mail or a report is sent as it is stored (its message file), never split.
+	Source string `json:"source,omitempty"`
+	// Peer is the address of the host that handed a relayed mail over, RelayUser the login it used ("" for a
+	// host let in by relay.allow).
+	Peer      string `json:"peer,omitempty"`
+	RelayUser string `json:"relay_user,omitempty"`
+	// Sender is the envelope sender of a relayed mail as received (before relay.rewrite_from): a failure is
+	// reported to it. "" for the null sender.
+	Sender string `json:"sender,omitempty"`
+	// EightBit says the message holds 8-bit bytes (sent with BODY=8BITMIME where the server offers it).
+	EightBit bool `json:"eight_bit,omitempty"`
 }
+
+// Sources of a job besides a scan (see Job.Source).
+const (
+	SourceRelay  = "relay"
+	SourceBounce = "bounce"
+)
 
 // Part is one mail of a job split by pages.
 type Part struct {
@@ -122,9 +142,22 @@ type Staging struct {
 
 // Stage makes a new staging directory, or refuses with an error wrapping ErrFull when the spool has no room.
 func (s *Spool) Stage() (*Staging, error) {
-	st, _, err := s.stage(false)
+	st, _, err := s.stage(false, pullPrefix)
 	return st, err
 }
+
+// StageMessage is Stage for a message received whole (a mail accepted on the relay port, a failure report):
+// a crash before Commit leaves nothing that Recover keeps, since the sender got no reply and sends it again.
+func (s *Spool) StageMessage() (*Staging, error) {
+	st, _, err := s.stage(false, messagePrefix)
+	return st, err
+}
+
+// Prefixes of the staging directories: a pull's files may be kept by Recover, a message's never.
+const (
+	pullPrefix    = "in-"
+	messagePrefix = "msg-"
+)
 
 // keptDir is where Keep puts the directory of a pull cut short, out of Recover's way, until StageKept.
 const keptDir = "kept"
@@ -133,10 +166,10 @@ const keptDir = "kept"
 // one: the files it finished and the beginnings it kept, so that the next pull resumes instead of starting
 // over. kept lists the finished files, in name order.
 func (s *Spool) StageKept() (st *Staging, kept []string, err error) {
-	return s.stage(true)
+	return s.stage(true, pullPrefix)
 }
 
-func (s *Spool) stage(takeKept bool) (*Staging, []string, error) {
+func (s *Spool) stage(takeKept bool, prefix string) (*Staging, []string, error) {
 	if err := s.checkRoom(); err != nil {
 		return nil, nil, err
 	}
@@ -146,7 +179,7 @@ func (s *Spool) stage(takeKept bool) (*Staging, []string, error) {
 		return nil, nil, err
 	}
 	defer unlockStaging()
-	d, err := os.MkdirTemp(filepath.Join(s.dir, "staging"), "in-")
+	d, err := os.MkdirTemp(filepath.Join(s.dir, "staging"), prefix)
 	if err != nil {
 		return nil, nil, fmt.Errorf("spool: %w", err)
 	}
@@ -498,7 +531,7 @@ func (s *Spool) Recover() ([]*Job, error) {
 		if err != nil {
 			continue // a pull in progress in another process
 		}
-		if strings.HasPrefix(e.Name(), "in-") && hasKeepable(dir) {
+		if strings.HasPrefix(e.Name(), pullPrefix) && hasKeepable(dir) {
 			if err := s.keep(dir); err != nil {
 				errs = append(errs, fmt.Errorf("spool: keeping what a broken-off pull finished: %w", err))
 			}

@@ -357,3 +357,54 @@ func TestKeepAndStageKept(t *testing.T) {
 		t.Errorf("a fresh staging directory holds %d entries", len(ents))
 	}
 }
+
+// A message staged whole (the relay) that a crash left before Commit is removed by Recover, whatever it holds:
+// the sender got no reply and sends it again. A pull's finished files are kept, as before.
+func TestRecoverRemovesStagedMessages(t *testing.T) {
+	s := open(t)
+	msg, err := s.StageMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pull, err := s.Stage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []*Staging{msg, pull} {
+		os.WriteFile(filepath.Join(st.Dir, "message.eml"), []byte("Subject: x\r\n\r\nbody\r\n"), 0o600)
+		os.WriteFile(filepath.Join(st.Dir, ".message.eml.1.tmp"), []byte("Subj"), 0o600)
+		st.release() // the process died: its locks are gone
+	}
+	if _, err := s.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(msg.Dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the staged message is still there: %v", err)
+	}
+	k, err := s.Kept()
+	if err != nil || k == nil || !slices.Equal(k.Files, []string{"message.eml"}) {
+		t.Fatalf("kept %+v, %v: the pull's file only", k, err)
+	}
+	if jobs, _, _ := s.List(); len(jobs) != 0 {
+		t.Errorf("jobs %v", jobs)
+	}
+}
+
+// A relayed job keeps its source fields through the job file.
+func TestRelayJobFields(t *testing.T) {
+	s := open(t)
+	st, err := s.StageMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(st.Dir, "message.eml"), []byte("Subject: x\r\n\r\nbody\r\n"), 0o600)
+	j, err := st.Commit(Job{Files: []string{"message.eml"}, To: []string{"a@example.com"}, Source: SourceRelay,
+		Peer: "192.168.1.20:4000", RelayUser: "mfp", Sender: "mfp@office.example", EightBit: true}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(j.ID)
+	if err != nil || got.Source != SourceRelay || got.Peer != j.Peer || got.RelayUser != "mfp" || got.Sender != j.Sender || !got.EightBit {
+		t.Fatalf("job %+v, %v", got, err)
+	}
+}

@@ -279,6 +279,7 @@ func cmdCheck(ctx context.Context, e env, args []string) error {
 			fmt.Fprintln(e.stdout, "  OAUTH "+l)
 		}
 	}
+	printRelay(e.stdout, cfg)
 	fmt.Fprintln(e.stdout, appliance.Verdict(rep, err, time.Now()))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errShown, err)

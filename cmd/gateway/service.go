@@ -341,6 +341,9 @@ func (r *reloader) reload() error {
 	if !reflect.DeepEqual(cfg.Board, old.Board) {
 		r.log.Warn("the board settings changed: they take effect when the gateway is restarted")
 	}
+	if !reflect.DeepEqual(cfg.Relay, old.Relay) {
+		r.log.Warn("the relay settings changed: the relay port takes them (and its users' password files) when the gateway is restarted")
+	}
 	return r.g.Apply(cfg)
 }
 

@@ -249,6 +249,15 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
+	// The relay listener starts once the clock is set: the certificate it makes at its first start must not
+	// be dated 1970.
+	rl, err := startRelay(ctx, cfg, g, log)
+	if err != nil {
+		return err
+	}
+	if rl != nil {
+		defer rl.Close() // after the delivery loop: a message in progress gets its grace, then the port closes
+	}
 	reloaded := make(chan struct{}, 1)
 	r := &reloader{o: &o, file: savePath, g: g, log: log, m: m, panel: b != nil, reloaded: reloaded}
 	rctx, stopReloading := context.WithCancel(ctx)
