@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/mail"
 	"os"
 	"strings"
@@ -36,8 +35,6 @@ type Options struct {
 	Version string
 	// Timeouts bound the steps of each SMTP session; zero fields mean submit's defaults.
 	Timeouts submit.Timeouts
-	// HTTPClient talks to the OAuth provider; nil means the system's roots (SSL_CERT_FILE honoured).
-	HTTPClient *http.Client
 }
 
 func (o Options) withDefaults() Options {
@@ -123,7 +120,7 @@ func (g *Gateway) Apply(cfg *config.Config) error {
 	if acct.AllowInsecureAuth {
 		g.opts.Log.Warn("account.allow_insecure_auth is on: credentials may cross the network without verified TLS; lab use only")
 	}
-	tokens, err := oauth.New(cfg, oauth.Options{HTTPClient: g.opts.HTTPClient, Now: g.opts.Now})
+	tokens, err := oauth.New(cfg, oauth.Options{Now: g.opts.Now})
 	if err != nil {
 		return err
 	}

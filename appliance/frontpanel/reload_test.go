@@ -4,38 +4,13 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/scangate/gateway/appliance"
 	"github.com/scangate/gateway/board"
 	"github.com/scangate/gateway/config"
-	"github.com/scangate/gateway/panel/paneltest"
 )
-
-// watchedLCD keeps every screen the panel flushes, for a test that reads them while Run runs.
-type watchedLCD struct {
-	*memLCD
-	mu      sync.Mutex
-	screens []string
-}
-
-func (w *watchedLCD) Flush() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.screens = append(w.screens, strings.Join(w.Lines(), "|"))
-	return nil
-}
-
-func (w *watchedLCD) last() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.screens) == 0 {
-		return ""
-	}
-	return w.screens[len(w.screens)-1]
-}
 
 // OnReady comes once the panel shows its first complete screen, with the delivery loop running; settings put
 // in force from outside (a reload) reach the panel, here the end of a first boot's setup and a new address book.
@@ -47,7 +22,7 @@ func TestReadyAndReloaded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &watchedLCD{memLCD: paneltest.NewDisplay(16, 2)}
+	d := newScreens()
 	ready := make(chan string, 2)
 	reloaded := make(chan struct{}, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)

@@ -53,14 +53,19 @@ func newOAuthRig(t *testing.T) *oauthRig {
 		RelayUser: "relay", RelayPassword: "relay-pass", OAuth2: &smtptest.DovecotOAuth2{IntrospectionURL: r.idp.IntrospectionURL}})
 	r.scan = filepath.Join(r.dir, "scan.tif")
 	os.WriteFile(r.scan, mfpsim.SamplePages().Data, 0o600)
-	r.cfg = filepath.Join(r.dir, "gateway.toml")
+	r.cfg = writeOAuthSettings(t, r.dir, r.idp, fmt.Sprintf("server = %q\nsecurity = \"starttls\"\nca_file = %q\n", dv.StartTLSAddr, dv.CAFile),
+		"retry_first = \"1s\"\nretry_max = \"2s\"\n")
+	return r
+}
+
+// writeOAuthSettings writes, in dir, the settings of a gateway whose account oauthUser signs in at idp (store
+// dir/state/oauth.json, spool dir/spool); account and spool are more lines of those sections.
+func writeOAuthSettings(t *testing.T, dir string, idp *oauthtest.Server, account, spool string) string {
+	t.Helper()
 	conf := fmt.Sprintf(`[account]
-server = %q
-security = "starttls"
 user = %q
 from = "Scanner <%s>"
-ca_file = %q
-
+%s
 [oauth]
 provider = "custom"
 client_id = %q
@@ -71,14 +76,13 @@ store = %q
 
 [spool]
 dir = %q
-retry_first = "1s"
-retry_max = "2s"
-`, dv.StartTLSAddr, oauthUser, oauthUser, dv.CAFile, r.idp.ClientID, r.idp.DeviceAuthURL, r.idp.TokenURL,
-		filepath.Join(r.dir, "state", "oauth.json"), filepath.Join(r.dir, "spool"))
-	if err := os.WriteFile(r.cfg, []byte(conf), 0o600); err != nil {
+%s`, oauthUser, oauthUser, account, idp.ClientID, idp.DeviceAuthURL, idp.TokenURL,
+		filepath.Join(dir, "state", "oauth.json"), filepath.Join(dir, "spool"), spool)
+	path := filepath.Join(dir, "gateway.toml")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return path
 }
 
 // command runs the gateway binary as the service would: the authorization server's CA comes in through

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,27 +27,8 @@ func TestSignInOnSimPanelInTmux(t *testing.T) {
 	tmux := toolrun.Path(t, "tmux")
 	idp := oauthtest.Start(t, oauthtest.Options{})
 	dir := t.TempDir()
-	store := filepath.Join(dir, "oauth.json")
-	cfg := filepath.Join(dir, "gateway.toml")
-	conf := fmt.Sprintf(`[account]
-server = "127.0.0.1:1"
-user = "scanner@example.com"
-from = "scanner@example.com"
-
-[oauth]
-provider = "custom"
-client_id = %q
-device_auth_url = %q
-token_url = %q
-scopes = ["smtp", "offline_access"]
-store = %q
-
-[spool]
-dir = %q
-`, idp.ClientID, idp.DeviceAuthURL, idp.TokenURL, store, filepath.Join(dir, "spool"))
-	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeOAuthSettings(t, dir, idp, "server = \"127.0.0.1:1\"\n", "")
+	store := filepath.Join(dir, "state", "oauth.json")
 
 	sock := filepath.Join(dir, "tmux.sock")
 	run := func(args ...string) string {
