@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -209,8 +210,16 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer context.AfterFunc(ctx, m.stopping)() // SIGTERM or SIGINT: STOPPING=1 at once
-	var feeds []feed                           // the watchdogs fed while the gateway is healthy
+	// SIGTERM or SIGINT: STOPPING=1 at once. AfterFunc runs it in a goroutine of its own, which run waits for
+	// before it returns: the process must not exit before the notification is out.
+	stopped := make(chan struct{})
+	notStarted := context.AfterFunc(ctx, func() { m.stopping(); close(stopped) })
+	defer func() {
+		if !notStarted() {
+			<-stopped
+		}
+	}()
+	var feeds []feed // the watchdogs fed while the gateway is healthy
 	var b *board.Board
 	if cfg.Board.Profile != "none" {
 		bo := frontpanel.BoardOptions(cfg.Board)
@@ -249,9 +258,17 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
+	// A mail the relay accepted is handed to the delivery loop with its Kick once the loop runs (until then the
+	// loop's first look at the queue finds it).
+	var loop atomic.Pointer[appliance.Deliverer]
+	kick := func() {
+		if d := loop.Load(); d != nil {
+			d.Kick()
+		}
+	}
 	// The relay listener starts once the clock is set: the certificate it makes at its first start must not
 	// be dated 1970.
-	rl, err := startRelay(ctx, cfg, g, log)
+	rl, err := startRelay(ctx, cfg, g, log, kick)
 	if err != nil {
 		return err
 	}
@@ -270,7 +287,7 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	}()
 	log.Info("gateway running", "spool", cfg.Spool.Dir, "board", cfg.Board.Profile, "server", cfg.Account.Server)
 	err = frontpanel.Run(ctx, g, b, frontpanel.Options{ConfigPath: savePath, Blink: true, Version: version, Serial: machineSerial(),
-		OnReady: func() { m.ready(r.status()) }, Reloaded: reloaded})
+		OnReady: func() { m.ready(r.status()) }, Reloaded: reloaded, OnLoop: loop.Store, Relay: relayPanel(rl)})
 	log.Debug("gateway stopped", "peak_rss_bytes", procstat.PeakRSS())
 	if errors.Is(err, frontpanel.ErrQuit) || ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
 		return nil // stopped as asked: a service that ends on SIGTERM has done nothing wrong
