@@ -183,6 +183,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 			t.Stop()
 			return nil
 		case <-d.kick:
+			d.g.opts.Log.Debug("delivery loop kicked: looking at the queue")
 		case <-t.C:
 		}
 		t.Stop()

@@ -57,7 +57,7 @@ func TestSampleConfig(t *testing.T) {
 }
 
 // setting is a commented-out setting of the sample: "# key = value", or a table's header.
-var setting = regexp.MustCompile(`^# ?((\[\[?[a-z]+\]\]?)|([a-z_0-9]+ *= .*))$`)
+var setting = regexp.MustCompile(`^# ?((\[\[?[a-z.]+\]\]?)|([a-z_0-9]+ *= .*))$`)
 
 // TestSampleConfigCommentsAreSettings uncomments every setting the sample shows and loads the result: each
 // name and example value is one the gateway knows (Load refuses unknown keys), so the comments cannot teach a
@@ -87,7 +87,8 @@ func TestSampleConfigCommentsAreSettings(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the uncommented sample: %v", err)
 	}
-	if cfg.OAuth == nil || cfg.OAuth.Store != "/var/lib/scangate/oauth.json" || len(cfg.AddressBook) != 1 || cfg.Device.USB == "" {
+	if cfg.OAuth == nil || cfg.OAuth.Store != "/var/lib/scangate/oauth.json" || len(cfg.AddressBook) != 1 || cfg.Device.USB == "" ||
+		cfg.Relay == nil || len(cfg.Relay.Users) != 1 {
 		t.Errorf("the uncommented sample lost settings: %+v", cfg)
 	}
 }

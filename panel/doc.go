@@ -111,7 +111,8 @@
 //	            "To: Accounts"      marked problem "!Wrong password"), the
 //	                                number of queued jobs and the clock; the
 //	                                selected destination; on 20x4 its
-//	                                address and the problem of a queued job
+//	                                address and the problem of a queued job,
+//	                                or else the relay's "Relay: 3 today"
 //	Details     "2 Accounts"        speed-dial number and name, the address,
 //	            "accounts@exampl"   both scrolling when too long
 //	Progress    "Receiving p2 34%"  Receiving, Queued, Converting, Sending,
@@ -135,6 +136,10 @@
 //	                                number: name, address, delete), Device
 //	                                (port, baud, protocol, flow), Change
 //	                                PIN, Save
+//	About       "Scangate"          Config.Version and Serial; with a relay
+//	            "Version 1.4.0"     (Event.Relay) "Relay 0.0.0.0:587" per
+//	                                address, "SHA-256 AB:CD:..." scrolling
+//	                                and "Relay: 3 today"; up/down scroll
 //	Sign in     "Getting code..."   until the code comes
 //	Code        "microsoft.com/de"  the page without "https://", scrolling;
 //	            "ABCD-EFGH  14:59"  the user code and the time left (m:ss,

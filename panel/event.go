@@ -2,6 +2,7 @@ package panel
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -137,11 +138,27 @@ type Event struct {
 	Notice *Notice
 	// Answer, when not nil, answers a request other than Send and Stop.
 	Answer *Answer
+	// Relay, when not nil, replaces the panel's view of the relay listener
+	// (About; the ready screen of a 20x4).
+	Relay *Relay
 }
+
+// Relay is the relay listener as the panel shows it.
+type Relay struct {
+	// Addrs are the addresses it listens on ("0.0.0.0:587").
+	Addrs []string
+	// Fingerprint is its certificate's SHA-256 fingerprint ("AB:CD:...").
+	Fingerprint string
+	// Today is how many messages it accepted today.
+	Today int
+}
+
+// todayText is the relay's count of the day: "Relay: 3 today".
+func (r *Relay) todayText() string { return "Relay: " + strconv.Itoa(r.Today) + " today" }
 
 // progress reports whether e is news of the job in progress and nothing else.
 func (e Event) progress() bool {
-	return e.Result == nil && e.Queue == nil && e.Notice == nil && e.Answer == nil
+	return e.Result == nil && e.Queue == nil && e.Notice == nil && e.Answer == nil && e.Relay == nil
 }
 
 // Queue is the spool as the panel shows it: the jobs not sent yet.

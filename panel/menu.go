@@ -185,8 +185,41 @@ func (p *Panel) openNetwork() Request {
 }
 
 func (p *Panel) openAbout() Request {
-	p.push(message("Scangate", 1, "Version "+cmp.Or(p.version, "unknown"), "Serial "+cmp.Or(p.serial, "unknown")))
+	p.push(&aboutView{})
 	return Request{}
+}
+
+// aboutView shows the version, the serial number and, with a relay
+// listener, its addresses, its certificate's fingerprint (scrolling) and the
+// day's count, as the last Event.Relay told: up and down scroll, ok, back or
+// left leave.
+type aboutView struct {
+	top int // the first line shown
+}
+
+func (v *aboutView) key(p *Panel, k Key) Request {
+	switch k {
+	case KeyUp:
+		v.top = max(v.top-1, 0)
+	case KeyDown:
+		v.top++ // rows clamps it
+	case KeyOK, KeyBack, KeyLeft:
+		p.pop(1)
+	}
+	return Request{}
+}
+
+func (v *aboutView) rows(p *Panel) []row {
+	lines := []row{{text: "Version " + cmp.Or(p.version, "unknown"), scroll: true},
+		{text: "Serial " + cmp.Or(p.serial, "unknown"), scroll: true}}
+	if r := p.relay; r != nil {
+		for _, a := range r.Addrs {
+			lines = append(lines, row{text: "Relay " + a, scroll: true})
+		}
+		lines = append(lines, row{text: "SHA-256 " + r.Fingerprint, scroll: true}, row{text: r.todayText(), scroll: true})
+	}
+	v.top = max(min(v.top, len(lines)-(p.rows-1)), 0)
+	return append([]row{{text: "Scangate"}}, lines[v.top:]...)
 }
 
 // locked reports whether wrong PINs keep the settings locked.

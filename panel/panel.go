@@ -142,6 +142,7 @@ type Panel struct {
 	ticks    int // ticks since the screen last changed, for scrolling
 	beat     int // ticks since the start, for blinking
 
+	relay  *Relay // the relay listener; nil when there is none
 	queue  []QueueJob
 	notice Notice
 
@@ -338,6 +339,11 @@ func (p *Panel) Event(e Event) {
 	}
 	if e.Queue != nil {
 		p.queue = slices.Clone(e.Queue.Jobs)
+	}
+	if e.Relay != nil {
+		r := *e.Relay
+		r.Addrs = slices.Clone(r.Addrs)
+		p.relay = &r
 	}
 	if e.Answer != nil {
 		p.answer(*e.Answer)
@@ -545,8 +551,11 @@ func (p *Panel) readyRows(dest Destination) []row {
 	rows := []row{{text: top}, {text: to}}
 	if big {
 		rows = append(rows, row{text: dest.Address})
-		if alert != "" {
+		switch {
+		case alert != "":
 			rows = append(rows, row{text: marker + alert})
+		case p.relay != nil:
+			rows = append(rows, row{text: p.relay.todayText()})
 		}
 	}
 	return rows

@@ -841,6 +841,7 @@ var moves = func() [][]step {
 		[]step{notice(panel.Notice{Text: "No machine", Problem: true})},
 		[]step{notice(panel.Notice{Text: strings.Repeat("Waiting ", 5)})},
 		[]step{notice(panel.Notice{})},
+		[]step{relayed(7, "0.0.0.0:587", "[fd00::20]:587")}, []step{relayed(123456)},
 		// Paths that go deep when they start on the ready screen.
 		toSave, seq(toBook, keys(down, ok, up, ok)), seq(toBook, keys(ok)), toNewPIN, toDevice, toAccount,
 		[]step{wait(20 * time.Second), ticks(1)},

@@ -41,6 +41,12 @@ type Options struct {
 	// settings up (address book, account, PIN) once no job, request or sign-in of its own is under way and
 	// nobody has pressed a key for settleTime.
 	Reloaded <-chan struct{}
+	// OnLoop, if set, is called once with the delivery loop when it runs, before OnReady: a job queued from
+	// outside the panel (a mail the relay accepted) is handed over with its Kick at once, not at the loop's
+	// next idle look at the queue.
+	OnLoop func(*appliance.Deliverer)
+	// Relay, if set, tells the panel the relay listener's state (About, and the ready screen of a 20x4).
+	Relay func() panel.Relay
 }
 
 // ErrScriptEnded is returned with Once when the scripted keys ran out without starting a job.
@@ -57,6 +63,9 @@ func Run(ctx context.Context, g *appliance.Gateway, b *board.Board, o Options) e
 	defer cancel()
 	if b == nil || b.Display == nil {
 		return g.Deliver(lctx, func(d *appliance.Deliverer) {
+			if o.OnLoop != nil {
+				o.OnLoop(d)
+			}
 			if o.Reloaded != nil {
 				go kickOnReload(lctx, d, o.Reloaded)
 			}
@@ -71,6 +80,9 @@ func Run(ctx context.Context, g *appliance.Gateway, b *board.Board, o Options) e
 	var d *appliance.Deliverer
 	select {
 	case d = <-loop:
+		if o.OnLoop != nil {
+			o.OnLoop(d)
+		}
 	case err := <-done:
 		return err // the loop could not start (another process delivers from this spool, say)
 	}

@@ -170,8 +170,25 @@ func (f *front) journal() (bool, []panel.JournalEntry, string) {
 	return true, out, ""
 }
 
-// queueEvent tells the panel what waits in the spool.
+// relayEvent tells the panel the relay listener's state (Options.Relay); an empty event without a relay.
+func (f *front) relayEvent() panel.Event {
+	if f.o.Relay == nil {
+		return panel.Event{}
+	}
+	r := f.o.Relay()
+	return panel.Event{Relay: &r}
+}
+
+// queueEvent tells the panel what waits in the spool, and the relay's state with it (both change as mail
+// comes and goes).
 func (f *front) queueEvent() panel.Event {
+	ev := f.spoolEvent()
+	ev.Relay = f.relayEvent().Relay
+	return ev
+}
+
+// spoolEvent tells the panel what waits in the spool.
+func (f *front) spoolEvent() panel.Event {
 	q := &panel.Queue{}
 	sp, err := f.g.Spool()
 	if err != nil {

@@ -22,5 +22,5 @@
 //   - 250 after DATA only once EnqueueMessage has returned; a DATA cut off midway, refused or failed leaves
 //     no job (the core writes the job atomically and only from a complete message).
 //
-// One INFO line is logged per accepted message (peer, user, from, recipients, bytes, job).
+// One INFO line is logged per accepted message (peer, user, from, recipients, bytes, job, TLS version).
 package relay

@@ -23,7 +23,14 @@ import (
 // settings and spoolDir the spool they name.
 func postfixGateway(t *testing.T) (pf *smtptest.Postfix, dir, cfgFile, spoolDir string) {
 	t.Helper()
-	pf = smtptest.StartPostfix(t, smtptest.PostfixConfig{Users: map[string]string{"scanner": "gateway-pass"}})
+	return postfixGatewayWith(t, smtptest.PostfixConfig{})
+}
+
+// postfixGatewayWith is postfixGateway with more of the server's configuration (its users are set here).
+func postfixGatewayWith(t *testing.T, pcfg smtptest.PostfixConfig) (pf *smtptest.Postfix, dir, cfgFile, spoolDir string) {
+	t.Helper()
+	pcfg.Users = map[string]string{"scanner": "gateway-pass"}
+	pf = smtptest.StartPostfix(t, pcfg)
 	dir = t.TempDir()
 	pw := filepath.Join(dir, "pw")
 	cfgFile = filepath.Join(dir, "gateway.toml")

@@ -61,7 +61,7 @@ func TestRunRelay(t *testing.T) {
 				!strings.Contains(res.stdout, "RELAY "+addr+": the certificate is made at the first start of gateway run") {
 				t.Errorf("check before the first run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 			}
-			s := startService(t, nil, "-config", cfg)
+			s := startService(t, nil, "-config", cfg, "-v")
 			s.expect(t, "READY=1")
 			m := regexp.MustCompile(`msg="relay listening" addrs=(\S+) fingerprint=(\S+)`).FindStringSubmatch(s.stderr.String())
 			if m == nil || m[1] != addr {
@@ -75,6 +75,11 @@ func TestRunRelay(t *testing.T) {
 			runTool(t, "curl", "-sS", "--url", "smtp://"+addr, "--mail-from", "mfp@office.example", "--mail-rcpt", "sales@example.com",
 				"--upload-file", file)
 			got := r.waitMail(t, s, 1)
+			// The relay kicked the delivery loop after its 250: the loop, woken, sent the mail (not its next
+			// idle look at the queue).
+			if log := s.stderr.String(); !kickedBeforeSent(log) {
+				t.Errorf("the relayed mail was not sent by the loop the relay kicked:\n%s", log)
+			}
 			if !bytes.HasSuffix(got, msg) {
 				t.Errorf("the delivered mail does not end with the bytes relayed:\n%s", got)
 			}
@@ -89,7 +94,10 @@ func TestRunRelay(t *testing.T) {
 				t.Fatalf("msmtp: %v\n%s", err, out)
 			}
 			r.waitMail(t, s, 2)
-			if log := s.stderr.String(); strings.Count(log, `msg="relay: message accepted"`) != 2 || !strings.Contains(log, "user=mfp") {
+			// One INFO line per accepted message, with every field.
+			if log := s.stderr.String(); strings.Count(log, `msg="relay: message accepted"`) != 2 || !strings.Contains(log, "user=mfp") ||
+				!regexp.MustCompile(`msg="relay: message accepted" peer=127\.0\.0\.1 user=mfp from=mfp@office\.example rcpts=sales@example\.com bytes=\d+ job=2 tls="TLS 1\.3"`).MatchString(log) ||
+				strings.Contains(log, "relayed mail queued") {
 				t.Errorf("log:\n%s", log)
 			}
 			if res := gateway(t, "check", "-config", cfg); !strings.Contains(res.stdout, "RELAY "+addr+": certificate SHA-256 "+fp) {
@@ -105,4 +113,17 @@ func TestRunRelay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// kickedBeforeSent reports whether run's log (at -v) has, after the relay's first accepted message, the
+// delivery loop woken by a kick and then job 1 sent.
+func kickedBeforeSent(log string) bool {
+	accepted := strings.Index(log, `msg="relay: message accepted"`)
+	if accepted < 0 {
+		return false
+	}
+	rest := log[accepted:]
+	kicked := strings.Index(rest, `msg="delivery loop kicked: looking at the queue"`)
+	sent := strings.Index(rest, `msg="job sent" job=1 `)
+	return kicked >= 0 && sent > kicked
 }
