@@ -2,16 +2,12 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/scangate/gateway/internal/toolrun"
 	"github.com/scangate/gateway/oauthtest"
 	"github.com/scangate/gateway/panel"
 )
@@ -24,50 +20,22 @@ var tmuxKeys = map[panel.Key]string{panel.KeyUp: "Up", panel.KeyDown: "Down", pa
 // the LCD shows the code of a real authorization server, the test approves it at the server's user-code
 // endpoint, and the panel says "Signed in" and the token store is written.
 func TestSignInOnSimPanelInTmux(t *testing.T) {
-	tmux := toolrun.Path(t, "tmux")
 	idp := oauthtest.Start(t, oauthtest.Options{})
 	dir := t.TempDir()
 	cfg := writeOAuthSettings(t, dir, idp, "server = \"127.0.0.1:1\"\n", "")
 	store := filepath.Join(dir, "state", "oauth.json")
 
-	sock := filepath.Join(dir, "tmux.sock")
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command(tmux, append([]string{"-S", sock}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("tmux %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	cmd := strings.Join([]string{gatewayBin, "run", "--board", "sim", "-config", cfg, "2>" + filepath.Join(dir, "log")}, " ")
-	run("-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "env", "TERM=xterm-256color", "NO_COLOR=1",
-		"SSL_CERT_FILE="+idp.CAFile, "sh", "-c", cmd+"; sleep 30")
-	pid, _ := strconv.Atoi(strings.TrimSpace(run("display-message", "-p", "#{pid}")))
-	t.Cleanup(func() {
-		exec.Command(tmux, "-S", sock, "kill-server").Run()
-		if pid > 0 {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
+	command := strings.Join([]string{gatewayBin, "run", "--board", "sim", "-config", cfg, "2>" + filepath.Join(dir, "log")}, " ")
+	tm := startTmux(t, []string{"SSL_CERT_FILE=" + idp.CAFile}, command, filepath.Join(dir, "log"))
 	screen := func(want *regexp.Regexp) []string {
 		t.Helper()
-		deadline := time.Now().Add(hangGuard)
-		for {
-			s := run("capture-pane", "-p")
-			if m := want.FindStringSubmatch(s); m != nil {
-				return m
-			}
-			if time.Now().After(deadline) {
-				log, _ := os.ReadFile(filepath.Join(dir, "log"))
-				t.Fatalf("the screen never showed %v:\n%s\nlog:\n%s", want, s, log)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		_, m := tm.screen(want)
+		return m
 	}
 	press := func(keys ...panel.Key) {
 		t.Helper()
 		for _, k := range keys {
-			run("send-keys", tmuxKeys[k])
+			tm.run("send-keys", tmuxKeys[k])
 			time.Sleep(30 * time.Millisecond)
 		}
 	}
